@@ -1,0 +1,296 @@
+"""Convert the hub SavedModel to a TF.js graph model and check it in Node.
+
+    python -m hub_export.tfjs --saved_model=PATH --output=DIR [--signature=default]
+
+Writes ``DIR/model.json`` plus weight shards (signature ``default``; outputs
+keep their names, so ``model.execute(...)`` returns ``{default: images}``),
+then runs the model in Node with plain ``@tensorflow/tfjs`` 4.22.0 (pure-JS
+CPU backend) through ``hub_export/js/run_graph_model.mjs`` on seeded random
+z, one-hot y and a couple of truncation values at two batch sizes, and
+compares with the SavedModel: the largest absolute difference must stay below
+1e-4.
+
+Needs, besides TensorFlow:
+
+* the converter: ``pip install --no-deps tensorflowjs==4.22.0`` and
+  ``pip install jax==0.10.2 jaxlib==0.10.2 flax==0.12.8 importlib_resources==7.1.0``.
+  ``tensorflowjs`` 4.22.0 pins ``tensorflow-decision-forests``, whose releases
+  neither install nor import next to TF 2.21, and its SavedModel converter
+  imports that module unconditionally although only decision-forest models use
+  it. The conversion therefore runs in a child Python process that first
+  registers an empty stand-in module under that name; this process is left
+  untouched.
+* Node.js >= 18 and ``npm ci`` in the repository root (``package.json`` pins
+  ``@tensorflow/tfjs`` 4.22.0).
+"""
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+
+import numpy as np
+
+from hub_export import edge_check
+
+TOLERANCE = 1e-4
+TFJS_VERSION = "4.22.0"
+CONVERTER_INSTALL = ("pip install --no-deps tensorflowjs==4.22.0 && pip install "
+                     "jax==0.10.2 jaxlib==0.10.2 flax==0.12.8 importlib_resources==7.1.0")
+NODE_INSTALL = "apt-get install -y nodejs npm  (Node.js >= 18)"
+NPM_INSTALL = "npm ci  (in the repository root; package.json pins @tensorflow/tfjs 4.22.0)"
+
+_PACKAGE_ROOT = pathlib.Path(__file__).resolve().parent      # .../hub_export
+_REPO_ROOT = _PACKAGE_ROOT.parent                            # holds hub_export/
+RUN_GRAPH_MODEL_JS = _PACKAGE_ROOT / "js" / "run_graph_model.mjs"
+_TFDF = "tensorflow_decision_forests"
+
+
+# --------------------------------------------------------------------------
+# Conversion
+# --------------------------------------------------------------------------
+
+def _tfdf_stand_in():
+    """An empty module to register as ``tensorflow_decision_forests``.
+
+    Any attribute access fails with a message saying why it is empty, so a
+    decision-forest model (which would need the real package) fails loudly.
+    """
+    module = types.ModuleType(_TFDF, "Empty stand-in registered by hub_export.tfjs.")
+
+    def __getattr__(name):
+        raise AttributeError(
+            f"{_TFDF}.{name}: this is an empty stand-in registered by hub_export.tfjs "
+            "(the real package cannot be imported next to TF 2.21); decision-forest "
+            "models cannot be converted here.")
+
+    module.__getattr__ = __getattr__
+    return module
+
+
+def convert_in_this_process(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE):
+    """Runs the tensorflowjs converter in the calling process.
+
+    Registers the ``tensorflow_decision_forests`` stand-in in ``sys.modules``
+    when the real one is not already imported, so call it only in a process
+    dedicated to the conversion (``convert`` starts one).
+    """
+    sys.modules.setdefault(_TFDF, _tfdf_stand_in())
+    from tensorflowjs.converters import tf_saved_model_conversion_v2 as tfjs_v2
+    tfjs_v2.convert_tf_saved_model(
+        saved_model_dir, output_dir, signature_def=signature, saved_model_tags="serve",
+        use_structured_outputs_names=True)
+
+
+def converter_installed():
+    """Whether the tensorflowjs package is importable (checked without importing)."""
+    return importlib.util.find_spec("tensorflowjs") is not None
+
+
+_CHILD_CODE = ("import sys; from hub_export.tfjs import convert_in_this_process; "
+               "convert_in_this_process(*sys.argv[1:])")
+
+
+def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
+            python=sys.executable, timeout_s=1800):
+    """Converts one SavedModel signature to a TF.js graph model in ``output_dir``.
+
+    The converter runs in a child process (see the module docstring).
+
+    Returns:
+      Sorted list of the written file names (``model.json`` and shards).
+    Raises:
+      ImportError: the tensorflowjs converter is not installed.
+      ValueError / FileNotFoundError: the SavedModel or signature is missing.
+      RuntimeError: the converter failed; the message ends with its stderr.
+    """
+    edge_check.read_signature(saved_model_dir, signature)  # clear error if missing
+    if not converter_installed():
+        raise ImportError(f"The tensorflowjs converter is not installed. Install it with: "
+                          f"{CONVERTER_INSTALL}")
+    os.makedirs(output_dir, exist_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(_REPO_ROOT), env.get("PYTHONPATH")) if p)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    proc = subprocess.run(
+        [python, "-c", _CHILD_CODE, os.path.abspath(saved_model_dir),
+         os.path.abspath(output_dir), signature],
+        env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
+    if proc.returncode != 0 or not os.path.isfile(os.path.join(output_dir, "model.json")):
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
+        raise RuntimeError(
+            f"TF.js conversion of {saved_model_dir!r} (signature {signature!r}) failed "
+            f"(exit {proc.returncode}). If tensorflowjs or jax is missing, install with: "
+            f"{CONVERTER_INSTALL}\n--- converter output (tail) ---\n{tail}")
+    return sorted(os.listdir(output_dir))
+
+
+# --------------------------------------------------------------------------
+# Node tooling lookup
+# --------------------------------------------------------------------------
+
+def find_node(node=None):
+    """Path of the ``node`` executable; raises FileNotFoundError naming the install."""
+    path = shutil.which(node or "node")
+    if path is None:
+        raise FileNotFoundError(f"Node.js ({node or 'node'}) is not on PATH. Install it: "
+                                f"{NODE_INSTALL}, then run {NPM_INSTALL}.")
+    return path
+
+
+def find_tfjs_package(search_from=None):
+    """Directory of the installed ``@tensorflow/tfjs`` npm package.
+
+    Looks in ``node_modules`` of ``search_from`` (if given), of the current
+    directory and of the repository root, and of their parents.
+
+    Raises:
+      FileNotFoundError: not installed; the message names ``npm ci``.
+    """
+    starts = [pathlib.Path(p).resolve() for p in (search_from, os.getcwd(), _REPO_ROOT) if p]
+    for start in starts:
+        for base in (start, *start.parents):
+            pkg = base / "node_modules" / "@tensorflow" / "tfjs"
+            if (pkg / "package.json").is_file():
+                return pkg
+    raise FileNotFoundError(
+        f"@tensorflow/tfjs is not installed under any of {[str(s) for s in starts]} "
+        f"(nor their parents). Run: {NPM_INSTALL}")
+
+
+def tfjs_package_version(pkg_dir):
+    """``version`` field of an npm package directory."""
+    with open(pathlib.Path(pkg_dir) / "package.json", encoding="utf-8") as f:
+        return json.load(f)["version"]
+
+
+# --------------------------------------------------------------------------
+# Verification in Node
+# --------------------------------------------------------------------------
+
+def _write_request(cases, request_dir):
+    runs = []
+    for i, feed in enumerate(cases):
+        inputs = {}
+        for name, value in feed.items():
+            value = np.asarray(value, dtype="<f4")  # keeps 0-d arrays 0-d
+            file = f"run{i}_{name}.bin"
+            value.tofile(os.path.join(request_dir, file))
+            inputs[name] = {"dtype": "float32", "shape": list(value.shape), "file": file}
+        runs.append({"inputs": inputs})
+    path = os.path.join(request_dir, "request.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"runs": runs}, f)
+    return path
+
+
+def _read_outputs(output_dir, run):
+    outputs = {}
+    for name, spec in run["outputs"].items():
+        if spec["dtype"] != "float32":
+            raise ValueError(f"TF.js output {name!r} has dtype {spec['dtype']}; "
+                             "expected float32.")
+        data = np.fromfile(os.path.join(output_dir, spec["file"]), dtype="<f4")
+        outputs[name] = data.reshape(spec["shape"])
+    return outputs
+
+
+def run_in_node(tfjs_dir, cases, node=None, search_from=None, timeout_s=600):
+    """Runs the graph model in Node on each feed of ``cases``.
+
+    Args:
+      tfjs_dir: directory with ``model.json`` and weight shards.
+      cases: list of ``{input_name: np.ndarray float32}``.
+    Returns:
+      ``(outputs, info)``: a list of ``{output_name: np.ndarray}`` per case,
+      and the script's result summary (tfjs_version, backend, load_ms, run ms).
+    """
+    node_path = find_node(node)
+    pkg = find_tfjs_package(search_from)
+    if not os.path.isfile(os.path.join(tfjs_dir, "model.json")):
+        raise FileNotFoundError(f"No model.json in {tfjs_dir!r}; convert first with "
+                                "`python -m hub_export.tfjs`.")
+    with tempfile.TemporaryDirectory(prefix="tfjs_check_") as tmp:
+        request = _write_request(cases, tmp)
+        out_dir = os.path.join(tmp, "out")
+        proc = subprocess.run(
+            [node_path, str(RUN_GRAPH_MODEL_JS), "--model_dir", os.path.abspath(tfjs_dir),
+             "--request", request, "--output_dir", out_dir,
+             "--resolve_from", str(pkg.parent.parent)],
+            capture_output=True, text=True, timeout=timeout_s, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"Node run of {tfjs_dir!r} failed (exit {proc.returncode}):\n"
+                               f"{proc.stderr.strip() or proc.stdout.strip()}")
+        with open(os.path.join(out_dir, "result.json"), encoding="utf-8") as f:
+            info = json.load(f)
+        outputs = [_read_outputs(out_dir, run) for run in info["runs"]]
+    return outputs, info
+
+
+def verify(tfjs_dir, saved_model_dir, signature=edge_check.DEFAULT_SIGNATURE,
+           batches=edge_check.DEFAULT_BATCHES, truncations=edge_check.DEFAULT_TRUNCATIONS,
+           seed=0, node=None, reference=None, log=None):
+    """Compares the TF.js graph model (run in Node) with the SavedModel.
+
+    Returns:
+      The largest absolute difference over all outputs and cases (float).
+    """
+    log = log or (lambda line: None)
+    reference = reference or edge_check.SavedModelReference(saved_model_dir, signature)
+    cases = edge_check.make_cases(reference.info, batches, truncations, seed)
+    outputs, info = run_in_node(tfjs_dir, cases, node=node)
+    log(f"  Node: @tensorflow/tfjs {info['tfjs_version']} on the {info['backend']} "
+        f"backend, model loaded in {info['load_ms']:.1f} ms")
+    worst = 0.0
+    for feed, got, run in zip(cases, outputs, info["runs"]):
+        diff = edge_check.max_abs_diff(got, reference(feed), f"TF.js model {tfjs_dir}")
+        log(f"  {edge_check.describe_feed(feed)}: max|diff| {diff:.3g} ({run['ms']:.1f} ms)")
+        worst = max(worst, diff)
+    return worst
+
+
+def main(argv):
+    from absl import flags  # flags are defined here only, never at import time
+    fl = flags.FlagValues()
+    flags.DEFINE_string("saved_model", None, "SavedModel directory from hub_export.export.",
+                        flag_values=fl)
+    flags.DEFINE_string("output", None, "Directory for model.json and weight shards.",
+                        flag_values=fl)
+    flags.DEFINE_string("signature", edge_check.DEFAULT_SIGNATURE,
+                        "SavedModel signature to convert.", flag_values=fl)
+    flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", flag_values=fl)
+    flags.DEFINE_bool("verify", True, "Run the converted model in Node and compare.",
+                      flag_values=fl)
+    flags.DEFINE_string("node", "node", "Node.js executable.", flag_values=fl)
+    fl(argv)
+    if not fl.saved_model or not fl.output:
+        sys.exit("usage: python -m hub_export.tfjs --saved_model=PATH --output=DIR")
+    try:
+        if fl.verify:  # fail fast, before the slow conversion
+            find_node(fl.node)
+            find_tfjs_package()
+        start = time.perf_counter()
+        files = convert(fl.saved_model, fl.output, fl.signature)
+        size = sum(os.path.getsize(os.path.join(fl.output, f)) for f in files)
+        print(f"wrote {fl.output}: {', '.join(files)} ({edge_check.human_size(size)}, "
+              f"converted in {time.perf_counter() - start:.1f} s)")
+        if not fl.verify:
+            return
+        diff = verify(fl.output, fl.saved_model, fl.signature, seed=fl.seed,
+                      node=fl.node, log=print)
+    except (ImportError, ValueError, FileNotFoundError, RuntimeError) as err:
+        sys.exit(f"hub_export.tfjs: {err}")
+    verdict = "ok" if diff < TOLERANCE else "FAILED"
+    print(f"TF.js (Node) max|diff| {diff:.3g} vs SavedModel ({verdict}; tolerance {TOLERANCE:g})")
+    if diff >= TOLERANCE:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,38 @@
+"""tfbiggan: BigGAN and BigGAN-deep for TensorFlow 2 and Keras 3.
+
+Pins follow ../shared/reference/toolchain.md (TF 2.21 family). The reasons for
+each dependency are in WORKSPACE.md.
+"""
+from setuptools import find_packages, setup
+
+INSTALL_REQUIRES = [
+    "tensorflow==2.21.0",
+    "keras==3.15.1",
+    "tf_keras==2.21.0",          # tensorflow-hub needs it once tf.keras is Keras 3
+    "tensorflow-hub==0.16.1",
+    "tensorflow-datasets==4.9.10",
+    "setuptools<82",             # tensorflow-hub 0.16.1 imports pkg_resources
+    "absl-py>=2.1,<3",
+    "tensorboard>=2.20,<2.22",   # no longer pulled in by TF 2.21
+    "scikit-learn>=1.5,<2",      # ships the digits dataset used by the CPU demo
+    "scipy>=1.13,<2",            # float64 matrix square root for FID
+    "matplotlib>=3.8,<4",        # sample grids and truncation curves as PNG
+    "numpy>=1.26,<3",
+]
+
+EXTRAS = {
+    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3"],
+    "edge": ["ai-edge-litert==2.3.0"],
+}
+
+setup(
+    name="tfbiggan",
+    version="0.1.0",
+    description="BigGAN and BigGAN-deep for TensorFlow 2 and Keras 3",
+    packages=find_packages(include=["tfbiggan", "tfbiggan.*", "hub_export", "hub_export.*"]),
+    package_data={"hub_export": ["web/*", "web/**/*", "js/*"]},
+    include_package_data=True,
+    python_requires=">=3.10",
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS,
+)

@@ -1,0 +1,197 @@
+"""Residual blocks of BigGAN and BigGAN-deep, NHWC.
+
+Generator blocks take (x, cond) where cond [batch, cond_dim] feeds every
+conditional batch norm; they also take ``truncation`` (None, or a scalar in
+[0, 1] that selects standing statistics at inference).
+"""
+import keras
+import tensorflow as tf
+
+from tfbiggan.layers import ConditionalBatchNorm, SNConv2D
+
+
+def upsample2x(x):
+    """Nearest-neighbour x2: [B, H, W, C] -> [B, 2H, 2W, C]."""
+    shape = tf.shape(x)
+    return tf.image.resize(x, [2 * shape[1], 2 * shape[2]], method="nearest")
+
+
+def downsample2x(x):
+    """2x2 average pool: [B, H, W, C] -> [B, H/2, W/2, C]."""
+    return tf.nn.avg_pool2d(x, 2, 2, "VALID")
+
+
+class _Block(keras.layers.Layer):
+    """Shared constructor arguments and config of all blocks."""
+
+    def __init__(self, in_channels, out_channels, resample=False,
+                 bn_epsilon=1e-4, bn_momentum=0.9, sn_epsilon=1e-4,
+                 power_iterations=1, **kwargs):
+        super().__init__(**kwargs)
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.resample = bool(resample)
+        self.bn_epsilon = bn_epsilon
+        self.bn_momentum = bn_momentum
+        self.sn_epsilon = sn_epsilon
+        self.power_iterations = power_iterations
+
+    def _conv(self, filters, kernel_size, name):
+        return SNConv2D(filters, kernel_size, power_iterations=self.power_iterations,
+                        sn_epsilon=self.sn_epsilon, name=name, dtype=self.dtype_policy)
+
+    def _cbn(self, name):
+        return ConditionalBatchNorm(conditional=True, epsilon=self.bn_epsilon,
+                                    momentum=self.bn_momentum,
+                                    power_iterations=self.power_iterations,
+                                    sn_epsilon=self.sn_epsilon, name=name,
+                                    dtype=self.dtype_policy)
+
+    def build(self, *shapes):
+        # Sublayers build themselves on first call. Defining build() stops Keras
+        # from tracing call() symbolically once just to discover them.
+        self.built = True
+
+    def compute_output_shape(self, input_shape, *args, **kwargs):
+        b, h, w, _ = input_shape
+        if self.resample:
+            scale = 2 if isinstance(self, (GBlock, GBlockDeep)) else 0.5
+            h = None if h is None else int(h * scale)
+            w = None if w is None else int(w * scale)
+        return (b, h, w, self.out_channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(in_channels=self.in_channels, out_channels=self.out_channels,
+                      resample=self.resample, bn_epsilon=self.bn_epsilon,
+                      bn_momentum=self.bn_momentum, sn_epsilon=self.sn_epsilon,
+                      power_iterations=self.power_iterations)
+        return config
+
+
+class GBlock(_Block):
+    """BigGAN up-block: CBN-ReLU-up-conv3x3-CBN-ReLU-conv3x3 + (up, conv1x1) skip."""
+
+    def __init__(self, in_channels, out_channels, resample=True, **kwargs):
+        super().__init__(in_channels, out_channels, resample, **kwargs)
+        self.bn1 = self._cbn("bn1")
+        self.conv1 = self._conv(self.out_channels, 3, "conv1")
+        self.bn2 = self._cbn("bn2")
+        self.conv2 = self._conv(self.out_channels, 3, "conv2")
+        self.learnable_sc = self.in_channels != self.out_channels or self.resample
+        self.conv_sc = self._conv(self.out_channels, 1, "conv_sc") if self.learnable_sc else None
+
+    def call(self, x, cond, training=False, truncation=None):
+        bn = dict(training=training, truncation=truncation)
+        h = tf.nn.relu(self.bn1(x, cond, **bn))
+        if self.resample:
+            h, x = upsample2x(h), upsample2x(x)
+        h = self.conv1(h, training=training)
+        h = tf.nn.relu(self.bn2(h, cond, **bn))
+        h = self.conv2(h, training=training)
+        if self.conv_sc is not None:
+            x = self.conv_sc(x, training=training)
+        return h + x
+
+
+class GBlockDeep(_Block):
+    """BigGAN-deep block with a 4x channel bottleneck.
+
+    CBN-ReLU-conv1x1(in->in/4)-CBN-ReLU-[up]-conv3x3-CBN-ReLU-conv3x3-CBN-ReLU-
+    conv1x1(->out); the skip keeps the first ``out`` channels, then [up].
+    """
+
+    def __init__(self, in_channels, out_channels, resample=False, **kwargs):
+        super().__init__(in_channels, out_channels, resample, **kwargs)
+        if self.out_channels > self.in_channels:
+            raise ValueError("BigGAN-deep generator blocks never widen: "
+                             f"{self.in_channels} -> {self.out_channels}.")
+        hidden = self.in_channels // 4
+        self.bn0, self.bn1 = self._cbn("bn0"), self._cbn("bn1")
+        self.bn2, self.bn3 = self._cbn("bn2"), self._cbn("bn3")
+        self.conv0 = self._conv(hidden, 1, "conv0")
+        self.conv1 = self._conv(hidden, 3, "conv1")
+        self.conv2 = self._conv(hidden, 3, "conv2")
+        self.conv3 = self._conv(self.out_channels, 1, "conv3")
+
+    def call(self, x, cond, training=False, truncation=None):
+        bn = dict(training=training, truncation=truncation)
+        h = self.conv0(tf.nn.relu(self.bn0(x, cond, **bn)), training=training)
+        h = tf.nn.relu(self.bn1(h, cond, **bn))
+        if self.out_channels < self.in_channels:
+            x = x[..., :self.out_channels]
+        if self.resample:
+            h, x = upsample2x(h), upsample2x(x)
+        h = self.conv1(h, training=training)
+        h = self.conv2(tf.nn.relu(self.bn2(h, cond, **bn)), training=training)
+        h = self.conv3(tf.nn.relu(self.bn3(h, cond, **bn)), training=training)
+        return h + x
+
+
+class DBlock(_Block):
+    """BigGAN down-block: [ReLU]-conv3x3-ReLU-conv3x3-[avgpool] + conv1x1 skip.
+
+    ``preactivation=False`` (the first block) skips the leading ReLU and pools
+    the skip before its conv; otherwise the skip convolves, then pools.
+    """
+
+    def __init__(self, in_channels, out_channels, resample=True,
+                 preactivation=True, **kwargs):
+        super().__init__(in_channels, out_channels, resample, **kwargs)
+        self.preactivation = preactivation
+        self.conv1 = self._conv(self.out_channels, 3, "conv1")
+        self.conv2 = self._conv(self.out_channels, 3, "conv2")
+        self.learnable_sc = self.in_channels != self.out_channels or self.resample
+        self.conv_sc = self._conv(self.out_channels, 1, "conv_sc") if self.learnable_sc else None
+
+    def call(self, x, training=False):
+        h = tf.nn.relu(x) if self.preactivation else x
+        h = self.conv1(h, training=training)
+        h = self.conv2(tf.nn.relu(h), training=training)
+        if self.resample:
+            h = downsample2x(h)
+        if self.conv_sc is not None:
+            if self.preactivation:
+                x = self.conv_sc(x, training=training)
+                x = downsample2x(x) if self.resample else x
+            else:
+                x = downsample2x(x) if self.resample else x
+                x = self.conv_sc(x, training=training)
+        elif self.resample:
+            x = downsample2x(x)
+        return h + x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(preactivation=self.preactivation)
+        return config
+
+
+class DBlockDeep(_Block):
+    """BigGAN-deep D block: ReLU-conv1x1(in->out/4)-ReLU-conv3x3-ReLU-conv3x3-ReLU-
+    [avgpool]-conv1x1(->out); the skip is [avgpool], then concatenates a 1x1 conv
+    that adds the missing (out - in) channels."""
+
+    def __init__(self, in_channels, out_channels, resample=False, **kwargs):
+        super().__init__(in_channels, out_channels, resample, **kwargs)
+        if self.out_channels < self.in_channels:
+            raise ValueError("BigGAN-deep discriminator blocks never narrow: "
+                             f"{self.in_channels} -> {self.out_channels}.")
+        hidden = self.out_channels // 4
+        self.conv1 = self._conv(hidden, 1, "conv1")
+        self.conv2 = self._conv(hidden, 3, "conv2")
+        self.conv3 = self._conv(hidden, 3, "conv3")
+        self.conv4 = self._conv(self.out_channels, 1, "conv4")
+        extra = self.out_channels - self.in_channels
+        self.conv_sc = self._conv(extra, 1, "conv_sc") if extra else None
+
+    def call(self, x, training=False):
+        h = self.conv1(tf.nn.relu(x), training=training)
+        h = self.conv2(tf.nn.relu(h), training=training)
+        h = tf.nn.relu(self.conv3(tf.nn.relu(h), training=training))
+        if self.resample:
+            h, x = downsample2x(h), downsample2x(x)
+        h = self.conv4(h, training=training)
+        if self.conv_sc is not None:
+            x = tf.concat([x, self.conv_sc(x, training=training)], axis=-1)
+        return h + x

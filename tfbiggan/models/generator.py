@@ -1,0 +1,153 @@
+"""BigGAN and BigGAN-deep generators, called as G(z, y[, truncation]).
+
+Inputs:  z [batch, z_dim] float32; y [batch, num_classes] float32, one-hot or a
+         soft mix of classes (the tfhub.dev interface).
+Output:  images [batch, R, R, 3] float32 in [-1, 1], NHWC.
+
+``truncation`` (inference only): None uses the batch norms' moving averages; a
+scalar in [0, 1] uses the standing statistics stored for that truncation,
+linearly interpolated, as the tfhub.dev modules do. Standing statistics are
+filled by ``tfbiggan.standing.accumulate_standing_stats``.
+"""
+import contextlib
+
+import keras
+import tensorflow as tf
+
+from tfbiggan.layers.initializers import FastOrthogonal
+from tfbiggan.layers import ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense
+from tfbiggan.models.blocks import GBlock, GBlockDeep
+from tfbiggan.models.config import G_STAGES, BigGANConfig
+
+
+def _as_config(config):
+    return BigGANConfig.from_dict(config) if isinstance(config, dict) else config
+
+
+class Generator(keras.Model):
+    """BigGAN (hierarchical z, shared embedding) or BigGAN-deep generator."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = cfg = _as_config(config)
+        sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
+                  dtype=self.dtype_policy)
+        in_mults, out_mults = G_STAGES[cfg.resolution]
+        self.shared_embedding = keras.layers.Dense(
+            cfg.embed_dim, use_bias=False, kernel_initializer=FastOrthogonal(),
+            name="shared_embedding", dtype=self.dtype_policy)
+        self.linear = SNDense(4 * 4 * in_mults[0] * cfg.g_ch, name="linear", **sn)
+
+        block_args = dict(bn_epsilon=cfg.bn_epsilon, bn_momentum=cfg.bn_momentum, **sn)
+        self.blocks = []
+        resolution = 4
+        for stage, (i, o) in enumerate(zip(in_mults, out_mults)):
+            cin, cout = i * cfg.g_ch, o * cfg.g_ch
+            if cfg.is_deep:
+                self.blocks.append(GBlockDeep(cin, cin, resample=False,
+                                              name=f"block{len(self.blocks)}", **block_args))
+                self.blocks.append(GBlockDeep(cin, cout, resample=True,
+                                              name=f"block{len(self.blocks)}", **block_args))
+            else:
+                self.blocks.append(GBlock(cin, cout, resample=True,
+                                          name=f"block{len(self.blocks)}", **block_args))
+            resolution *= 2
+            if resolution == cfg.g_attention:
+                self.blocks.append(SelfAttention(name="attention", **sn))
+        # tf.train.Checkpoint does not see layers held in a Keras TrackedList,
+        # so each block is also an attribute under its own name.
+        for block in self.blocks:
+            setattr(self, block.name, block)
+        self.out_channels = out_mults[-1] * cfg.g_ch
+        self.out_bn = ConditionalBatchNorm(
+            conditional=False, epsilon=cfg.bn_epsilon, momentum=cfg.bn_momentum,
+            name="out_bn", **sn)
+        # BigGAN-deep convolves to all channels and keeps the first three.
+        self.out_conv = SNConv2D(self.out_channels if cfg.is_deep else 3, 3,
+                                 name="out_conv", **sn)
+        self.standing_ready = self.add_weight(
+            name="standing_ready", shape=(), initializer="zeros", trainable=False,
+            aggregation="only_first_replica")
+
+    # --- building and inputs --------------------------------------------------
+
+    def build(self, z_shape=None, y_shape=None):
+        """Creates every variable by running one inference call on zeros."""
+        if self.built:
+            return
+        cfg = self.config
+        with tf.init_scope():
+            self.call(tf.zeros([1, cfg.z_dim]), tf.zeros([1, cfg.num_classes]))
+        self.built = True
+
+    def _check_inputs(self, z, y):
+        cfg = self.config
+        if z.shape.rank != 2 or z.shape[-1] != cfg.z_dim:
+            raise ValueError(f"z must be [batch, {cfg.z_dim}], got {z.shape}.")
+        if y.shape.rank != 2 or y.shape[-1] != cfg.num_classes:
+            raise ValueError(
+                f"y must be [batch, {cfg.num_classes}] (one-hot or soft class "
+                f"weights), got {y.shape}. Use tfbiggan.sampling.one_hot(labels, "
+                f"{cfg.num_classes}) for integer labels.")
+
+    # --- forward --------------------------------------------------------------
+
+    def call(self, z, y, truncation=None, training=False):
+        cfg = self.config
+        z = tf.convert_to_tensor(z)
+        y = tf.convert_to_tensor(y)
+        self._check_inputs(z, y)
+        z = tf.cast(z, self.compute_dtype)
+        embedding = self.shared_embedding(tf.cast(y, self.compute_dtype))
+        if cfg.uses_z_chunks:
+            chunks = tf.split(z, cfg.num_z_chunks, axis=-1)
+            first = chunks[0]
+            conds = [tf.concat([c, embedding], axis=-1) for c in chunks[1:]]
+        else:
+            first = tf.concat([z, embedding], axis=-1) if cfg.is_deep else z
+            cond = tf.concat([z, embedding], axis=-1)
+            conds = [cond] * cfg.num_stages
+        if truncation is not None:
+            truncation = tf.convert_to_tensor(truncation, tf.float32)
+
+        h = self.linear(first, training=training)
+        h = tf.reshape(h, [-1, 4, 4, h.shape[-1] // 16])
+        stage = 0
+        for block in self.blocks:
+            if isinstance(block, SelfAttention):
+                h = block(h, training=training)
+                continue
+            h = block(h, conds[stage], training=training, truncation=truncation)
+            if block.resample:
+                stage += 1
+        h = tf.nn.relu(self.out_bn(h, training=training, truncation=truncation))
+        h = self.out_conv(h, training=training)[..., :3]
+        return tf.tanh(tf.cast(h, tf.float32))
+
+    # --- standing statistics --------------------------------------------------
+
+    def batch_norm_layers(self):
+        """Every batch norm of the generator, conditional or not, in call order."""
+        return [layer for layer in self._flatten_layers(include_self=False)
+                if isinstance(layer, ConditionalBatchNorm)]
+
+    @contextlib.contextmanager
+    def accumulating_standing_stats(self):
+        """Within this context, training-mode calls sum batch moments into each
+        batch norm's accumulators instead of updating the moving averages."""
+        layers = self.batch_norm_layers()
+        for layer in layers:
+            layer.reset_accumulators()
+            layer.accumulate_standing = True
+        try:
+            yield layers
+        finally:
+            for layer in layers:
+                layer.accumulate_standing = False
+
+    def get_config(self):
+        return {"config": self.config.to_dict(), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
