@@ -1,0 +1,5 @@
+"""Datasets: BigGAN preprocessing, tfds builders and in-memory arrays."""
+from tfbiggan.data.arrays import load_arrays
+from tfbiggan.data.preprocess import digits_to_images
+
+__all__ = ["digits_to_images", "load_arrays"]
