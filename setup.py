@@ -22,7 +22,11 @@ INSTALL_REQUIRES = [
 
 EXTRAS = {
     "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3"],
-    "edge": ["ai-edge-litert==2.3.0"],
+    # LiteRT runtime, plus what the TF.js converter imports. tensorflowjs itself
+    # is installed with --no-deps (its pins conflict with TF 2.21): see
+    # WORKSPACE.md and tests/run.sh.
+    "edge": ["ai-edge-litert==2.3.0", "jax==0.10.2", "jaxlib==0.10.2",
+             "flax==0.12.8", "importlib_resources==7.1.0"],
 }
 
 setup(
@@ -30,7 +34,9 @@ setup(
     version="0.1.0",
     description="BigGAN and BigGAN-deep for TensorFlow 2 and Keras 3",
     packages=find_packages(include=["tfbiggan", "tfbiggan.*", "hub_export", "hub_export.*"]),
-    package_data={"hub_export": ["web/*", "web/**/*", "js/*"]},
+    # hub_export/js holds Node scripts (data, not a Python package).
+    package_data={"hub_export": ["js/*.mjs"],
+                  "hub_export.web": ["*.html", "*.js", "*.css"]},
     include_package_data=True,
     python_requires=">=3.10",
     install_requires=INSTALL_REQUIRES,

@@ -93,7 +93,7 @@ def read_signature(saved_model_dir, signature=DEFAULT_SIGNATURE, tags=("serve",)
 
 
 def truncated_normal(rng, shape, bound=TRUNCNORM_BOUND):
-    """Standard normal samples restricted to [-bound, bound] by rejection.
+    """Standard normal samples in [-bound, bound], resampled beyond it.
 
     Args:
       rng: a ``numpy.random.Generator``.
@@ -101,12 +101,8 @@ def truncated_normal(rng, shape, bound=TRUNCNORM_BOUND):
     Returns:
       float32 array of ``shape`` with values in [-bound, bound].
     """
-    out = rng.standard_normal(shape)
-    bad = np.abs(out) > bound
-    while bad.any():
-        out[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(out) > bound
-    return out.astype(np.float32)
+    from tfbiggan.sampling import truncated_normal as sample
+    return sample(shape, bound, rng)
 
 
 def make_inputs(sig, batch, truncation, rng):

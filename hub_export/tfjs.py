@@ -49,6 +49,7 @@ _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parent      # .../hub_export
 _REPO_ROOT = _PACKAGE_ROOT.parent                            # holds hub_export/
 RUN_GRAPH_MODEL_JS = _PACKAGE_ROOT / "js" / "run_graph_model.mjs"
 _TFDF = "tensorflow_decision_forests"
+MODEL_CARD = "model_card.json"  # hub_export.model_card.JSON_NAME; copied when present
 
 
 # --------------------------------------------------------------------------
@@ -87,6 +88,33 @@ def convert_in_this_process(saved_model_dir, output_dir, signature=edge_check.DE
         use_structured_outputs_names=True)
 
 
+def _ensure_shape_to_identity(model_json_path):
+    """Turns ``EnsureShape`` nodes of a converted graph into ``Identity``.
+
+    The hub export guards its inputs with EnsureShape. TF stores the expected
+    shape as an attribute, but @tensorflow/tfjs 4.22 reads it from a second
+    input, so any graph holding the op fails on every call ("Cannot read
+    properties of undefined"). Mis-shaped inputs still fail in TF.js, at the
+    first op that combines them with a weight. Returns the number of nodes changed.
+    """
+    with open(model_json_path, encoding="utf-8") as f:
+        model = json.load(f)
+    topology = model.get("modelTopology", {})
+    bodies = [topology.get("node", [])] + [
+        fn.get("nodeDef", []) for fn in topology.get("library", {}).get("function", [])]
+    changed = 0
+    for nodes in bodies:
+        for node in nodes:
+            if node.get("op") == "EnsureShape":
+                node["op"] = "Identity"
+                node.get("attr", {}).pop("shape", None)
+                changed += 1
+    if changed:
+        with open(model_json_path, "w", encoding="utf-8") as f:
+            json.dump(model, f)
+    return changed
+
+
 def converter_installed():
     """Whether the tensorflowjs package is importable (checked without importing)."""
     return importlib.util.find_spec("tensorflowjs") is not None
@@ -103,7 +131,8 @@ def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
     The converter runs in a child process (see the module docstring).
 
     Returns:
-      Sorted list of the written file names (``model.json`` and shards).
+      Sorted list of the written file names (``model.json``, shards, and
+      ``model_card.json`` when the SavedModel folder has one).
     Raises:
       ImportError: the tensorflowjs converter is not installed.
       ValueError / FileNotFoundError: the SavedModel or signature is missing.
@@ -128,6 +157,11 @@ def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
             f"TF.js conversion of {saved_model_dir!r} (signature {signature!r}) failed "
             f"(exit {proc.returncode}). If tensorflowjs or jax is missing, install with: "
             f"{CONVERTER_INSTALL}\n--- converter output (tail) ---\n{tail}")
+    _ensure_shape_to_identity(os.path.join(output_dir, "model.json"))
+    # The export's model card travels with the graph model; the web demo reads it.
+    card = os.path.join(saved_model_dir, MODEL_CARD)
+    if os.path.isfile(card):
+        shutil.copyfile(card, os.path.join(output_dir, MODEL_CARD))
     return sorted(os.listdir(output_dir))
 
 
@@ -201,12 +235,14 @@ def _read_outputs(output_dir, run):
     return outputs
 
 
-def run_in_node(tfjs_dir, cases, node=None, search_from=None, timeout_s=600):
+def run_in_node(tfjs_dir, cases, node=None, search_from=None, timeout_s=1800):
     """Runs the graph model in Node on each feed of ``cases``.
 
     Args:
       tfjs_dir: directory with ``model.json`` and weight shards.
       cases: list of ``{input_name: np.ndarray float32}``.
+      timeout_s: limit for the whole Node run (the pure-JS backend needs
+        minutes for a BigGAN-deep-128 batch).
     Returns:
       ``(outputs, info)``: a list of ``{output_name: np.ndarray}`` per case,
       and the script's result summary (tfjs_version, backend, load_ms, run ms).

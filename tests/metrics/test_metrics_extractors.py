@@ -220,9 +220,7 @@ def test_keras_weights_file(tmp_path, monkeypatch, filename):
 
 
 @pytest.mark.slow
-def test_real_keras_inception_v3_small_input(tmp_path, request):
-    if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("builds the full InceptionV3 (~15 s); run with -m slow")
+def test_real_keras_inception_v3_small_input(tmp_path):
     model = keras.applications.InceptionV3(weights=None, input_shape=(75, 75, 3))
     path = str(tmp_path / "inception_v3.weights.h5")
     model.save_weights(path)

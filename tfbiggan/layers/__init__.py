@@ -4,11 +4,11 @@ from tfbiggan.layers.conditional_batch_norm import (
     NUM_TRUNCATION_POINTS, ConditionalBatchNorm, truncation_grid,
     truncation_weights)
 from tfbiggan.layers.spectral_norm import (
-    SNConv2D, SNDense, power_iteration, spectral_norm_layers,
-    top_singular_values)
+    SNConv2D, SNDense, folded_spectral_norm, power_iteration,
+    spectral_norm_layers, top_singular_values)
 
 __all__ = [
     "ConditionalBatchNorm", "NUM_TRUNCATION_POINTS", "SNConv2D", "SNDense",
-    "SelfAttention", "power_iteration", "spectral_norm_layers",
+    "SelfAttention", "folded_spectral_norm", "power_iteration", "spectral_norm_layers",
     "top_singular_values", "truncation_grid", "truncation_weights",
 ]

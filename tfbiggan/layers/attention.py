@@ -11,6 +11,7 @@ import tensorflow as tf
 from tfbiggan.layers.spectral_norm import SNConv2D
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class SelfAttention(keras.layers.Layer):
     """Input and output [batch, H, W, C]; H and W must be even, C divisible by 8."""
 

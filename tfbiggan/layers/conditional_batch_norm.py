@@ -61,6 +61,7 @@ def _cross_replica_moments(x, axes):
     return mean, variance
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class ConditionalBatchNorm(keras.layers.Layer):
     """Batch norm whose gain and bias are linear projections of a condition.
 

@@ -8,11 +8,14 @@ which assigns W/sigma into the kernel in place and drops d(sigma)/dW).
 Kernels are viewed as matrices of shape [fan_in, out] (a conv kernel
 [kh, kw, in, out] becomes [kh*kw*in, out]); ``u`` has length ``out``.
 """
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from tfbiggan.layers.initializers import FastOrthogonal
+from tfbiggan.layers.resampling import upsample2x
 
 
 def _l2_normalize(x, epsilon):
@@ -48,6 +51,42 @@ def top_singular_values(weight, k=2):
     return s[:k]
 
 
+def _conv(x, kernel):
+    """'same' conv, stride 1; 1x1 kernels run as a matmul (faster in oneDNN)."""
+    if kernel.shape[0] == 1 and kernel.shape[1] == 1:
+        return tf.tensordot(x, kernel[0, 0], axes=1)
+    return tf.nn.conv2d(x, kernel, strides=1, padding="SAME")
+
+
+def _phase_taps(kernel, axis):
+    """Collapses the 3 taps along ``axis`` (0 rows, 1 cols) into 2 taps for
+    each output phase of a nearest-x2-upsampled input.
+
+    Output row 2i uses input rows (i-1, i) with taps (k0, k1 + k2); output row
+    2i+1 uses rows (i, i+1) with taps (k0 + k1, k2).
+    """
+    k0, k1, k2 = tf.unstack(kernel, axis=axis)
+    return (tf.stack([k0, k1 + k2], axis=axis), tf.stack([k0 + k1, k2], axis=axis))
+
+
+def _upsample_conv3x3(x, kernel):
+    """conv3x3_same(upsample_nearest_x2(x)) without materialising the upsample.
+
+    x [B, H, W, Cin], kernel [3, 3, Cin, Cout] -> [B, 2H, 2W, Cout].
+    """
+    shape = tf.shape(x)
+    h, w = shape[1], shape[2]
+    padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    phases = []
+    for a, rows in enumerate(_phase_taps(kernel, 0)):
+        for b, taps in enumerate(_phase_taps(rows, 1)):
+            window = padded[:, a:a + h + 1, b:b + w + 1, :]
+            phases.append(tf.nn.conv2d(window, taps, strides=1, padding="VALID"))
+    # Channel blocks ordered (a, b) are what depth_to_space interleaves to
+    # out[2i + a, 2j + b].
+    return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
+
+
 class _SpectralNormKernelMixin:
     """Holds ``u`` and turns the raw kernel into W / sigma.
 
@@ -61,6 +100,8 @@ class _SpectralNormKernelMixin:
                 f"power_iterations must be >= 1, got {power_iterations}.")
         self.power_iterations = int(power_iterations)
         self.sn_epsilon = float(sn_epsilon)
+        # Set only inside folded_spectral_norm(): a constant W / sigma.
+        self._folded_kernel = None
 
     def _build_u(self, out_dim):
         # u must stay identical on every replica: all replicas compute the same
@@ -82,15 +123,20 @@ class _SpectralNormKernelMixin:
 
     def normalized_kernel(self, training=False):
         """W / sigma in float32. In training, u is updated in place."""
+        if self._folded_kernel is not None:
+            return self._folded_kernel
         kernel = tf.convert_to_tensor(self.kernel.value)
         matrix = tf.reshape(kernel, [-1, kernel.shape[-1]])
         iters = self.power_iterations if training else 1
         sigma, u = power_iteration(matrix, self.sn_u.value, iters, self.sn_epsilon)
         if training:
             self.sn_u.assign(u)
-        return kernel / sigma
+        # The floor only matters for an all-zero kernel (e.g. a zero-initialised
+        # projection), where W / sigma would be 0 / 0 = NaN.
+        return kernel / tf.maximum(sigma, self.sn_epsilon)
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
     """Spectrally normalised dense layer.
 
@@ -143,10 +189,22 @@ class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
     """Spectrally normalised 2-D convolution, NHWC, stride 1, 'same' padding.
 
-    Input [batch, H, W, in]; output [batch, H, W, filters].
+    Input [batch, H, W, in]; output [batch, H, W, filters], or
+    [batch, 2H, 2W, filters] with ``upsample=True``.
+
+    Call options (both leave W / sigma computed from the whole kernel):
+      upsample: nearest x2 upsampling of the input, fused with the conv. A 1x1
+        conv runs at the low resolution and is upsampled after; a 3x3 conv runs
+        as four 2x2 "phase" convs on the low-resolution input, interleaved by
+        depth_to_space (4 instead of 9 taps per output, same result).
+      channels: compute only the first ``channels`` outputs (BigGAN-deep's
+        head keeps 3 of its ``ch`` output channels).
+    ``fused_ops = False`` (an attribute, not config) runs the literal reference
+    computation instead, e.g. to count the architecture's nominal FLOPs.
     """
 
     def __init__(self, filters, kernel_size=3, use_bias=True, power_iterations=1,
@@ -158,6 +216,7 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer or FastOrthogonal())
         self._init_sn(power_iterations, sn_epsilon)
+        self.fused_ops = True
 
     def build(self, input_shape):
         in_dim = int(input_shape[-1])
@@ -170,19 +229,37 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
                      if self.use_bias else None)
         self._build_u(self.filters)
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=False, upsample=False, channels=None):
         kernel = tf.cast(self.normalized_kernel(training), inputs.dtype)
-        if self.kernel_size == 1:
-            # A 1x1 conv is a matmul over channels; oneDNN runs that faster.
-            out = tf.tensordot(inputs, kernel[0, 0], axes=1)
+        bias = None if self.bias is None else tf.cast(self.bias, inputs.dtype)
+        if not self.fused_ops:
+            x = upsample2x(inputs) if upsample else inputs
+            out = _conv(x, kernel)
+            if bias is not None:
+                out = out + bias
+            return out if channels is None else out[..., :channels]
+        if channels is not None:
+            kernel = kernel[..., :channels]
+            bias = None if bias is None else bias[:channels]
+        if upsample and self.kernel_size == 3:
+            out = _upsample_conv3x3(inputs, kernel)
         else:
-            out = tf.nn.conv2d(inputs, kernel, strides=1, padding="SAME")
-        if self.bias is not None:
-            out = out + tf.cast(self.bias, out.dtype)
+            out = _conv(inputs, kernel)
+        if bias is not None:
+            out = out + bias
+        if upsample and self.kernel_size != 3:
+            # A 1x1 conv (any pointwise map) commutes with nearest upsampling.
+            if self.kernel_size != 1:
+                raise NotImplementedError("upsample=True needs a 1x1 or 3x3 kernel.")
+            out = upsample2x(out)
         return out
 
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.filters,)
+    def compute_output_shape(self, input_shape, upsample=False, channels=None):
+        b, h, w, _ = input_shape
+        if upsample:
+            h = None if h is None else 2 * h
+            w = None if w is None else 2 * w
+        return (b, h, w, self.filters if channels is None else channels)
 
     def get_config(self):
         config = super().get_config()
@@ -199,6 +276,26 @@ def spectral_norm_layers(model):
     """All SNDense / SNConv2D layers inside ``model``, in creation order."""
     return [layer for layer in model._flatten_layers(include_self=False)
             if isinstance(layer, _SpectralNormKernelMixin)]
+
+
+@contextlib.contextmanager
+def folded_spectral_norm(model):
+    """Within this context every SN layer of ``model`` uses a constant W / sigma.
+
+    In inference, spectral norm is a deterministic function of the stored W and
+    u, so it is evaluated once (eagerly, with the layer's own ops) and a traced
+    graph gets a plain constant kernel instead of the power-iteration ops. For
+    export; training inside this context would not update the kernels.
+    Yields the number of folded layers.
+    """
+    layers = spectral_norm_layers(model)
+    for layer in layers:
+        layer._folded_kernel = tf.constant(layer.normalized_kernel(training=False).numpy())
+    try:
+        yield len(layers)
+    finally:
+        for layer in layers:
+            layer._folded_kernel = None
 
 
 def numpy_top_singular_value(weight):

@@ -8,17 +8,7 @@ import keras
 import tensorflow as tf
 
 from tfbiggan.layers import ConditionalBatchNorm, SNConv2D
-
-
-def upsample2x(x):
-    """Nearest-neighbour x2: [B, H, W, C] -> [B, 2H, 2W, C]."""
-    shape = tf.shape(x)
-    return tf.image.resize(x, [2 * shape[1], 2 * shape[2]], method="nearest")
-
-
-def downsample2x(x):
-    """2x2 average pool: [B, H, W, C] -> [B, H/2, W/2, C]."""
-    return tf.nn.avg_pool2d(x, 2, 2, "VALID")
+from tfbiggan.layers.resampling import downsample2x, upsample2x
 
 
 class _Block(keras.layers.Layer):
@@ -69,6 +59,7 @@ class _Block(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class GBlock(_Block):
     """BigGAN up-block: CBN-ReLU-up-conv3x3-CBN-ReLU-conv3x3 + (up, conv1x1) skip."""
 
@@ -84,16 +75,18 @@ class GBlock(_Block):
     def call(self, x, cond, training=False, truncation=None):
         bn = dict(training=training, truncation=truncation)
         h = tf.nn.relu(self.bn1(x, cond, **bn))
-        if self.resample:
-            h, x = upsample2x(h), upsample2x(x)
-        h = self.conv1(h, training=training)
+        # upsample=True fuses the nearest x2 upsampling into the convs.
+        h = self.conv1(h, training=training, upsample=self.resample)
         h = tf.nn.relu(self.bn2(h, cond, **bn))
         h = self.conv2(h, training=training)
         if self.conv_sc is not None:
-            x = self.conv_sc(x, training=training)
+            x = self.conv_sc(x, training=training, upsample=self.resample)
+        elif self.resample:
+            x = upsample2x(x)
         return h + x
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class GBlockDeep(_Block):
     """BigGAN-deep block with a 4x channel bottleneck.
 
@@ -121,18 +114,21 @@ class GBlockDeep(_Block):
         if self.out_channels < self.in_channels:
             x = x[..., :self.out_channels]
         if self.resample:
-            h, x = upsample2x(h), upsample2x(x)
-        h = self.conv1(h, training=training)
+            x = upsample2x(x)
+        # upsample=True fuses the nearest x2 upsampling of h into conv1.
+        h = self.conv1(h, training=training, upsample=self.resample)
         h = self.conv2(tf.nn.relu(self.bn2(h, cond, **bn)), training=training)
         h = self.conv3(tf.nn.relu(self.bn3(h, cond, **bn)), training=training)
         return h + x
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class DBlock(_Block):
     """BigGAN down-block: [ReLU]-conv3x3-ReLU-conv3x3-[avgpool] + conv1x1 skip.
 
-    ``preactivation=False`` (the first block) skips the leading ReLU and pools
-    the skip before its conv; otherwise the skip convolves, then pools.
+    ``preactivation=False`` (the first block) skips the leading ReLU. BigGAN
+    pools the skip before its conv in the first block and after it elsewhere;
+    the two orders are equal, and this block always pools first (cheaper).
     """
 
     def __init__(self, in_channels, out_channels, resample=True,
@@ -150,15 +146,13 @@ class DBlock(_Block):
         h = self.conv2(tf.nn.relu(h), training=training)
         if self.resample:
             h = downsample2x(h)
-        if self.conv_sc is not None:
-            if self.preactivation:
-                x = self.conv_sc(x, training=training)
-                x = downsample2x(x) if self.resample else x
-            else:
-                x = downsample2x(x) if self.resample else x
-                x = self.conv_sc(x, training=training)
-        elif self.resample:
+        # The 1x1 shortcut conv and the 2x2 average pool commute (both linear,
+        # the pool keeps constants), so pooling first is exact and 4x cheaper
+        # for the preactivation blocks too.
+        if self.resample:
             x = downsample2x(x)
+        if self.conv_sc is not None:
+            x = self.conv_sc(x, training=training)
         return h + x
 
     def get_config(self):
@@ -167,6 +161,7 @@ class DBlock(_Block):
         return config
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class DBlockDeep(_Block):
     """BigGAN-deep D block: ReLU-conv1x1(in->out/4)-ReLU-conv3x3-ReLU-conv3x3-ReLU-
     [avgpool]-conv1x1(->out); the skip is [avgpool], then concatenates a 1x1 conv

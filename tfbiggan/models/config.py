@@ -142,8 +142,8 @@ PRESETS = {
                                  g_ch=64, d_ch=64, g_attention=0, d_attention=0,
                                  hierarchical_z=False),
     # The CPU demo on scikit-learn's 8x8 digits, upscaled to 32x32.
-    "digits": BigGANConfig("biggan", 32, num_classes=10, z_dim=64, g_ch=16,
-                           d_ch=16, embed_dim=32, g_attention=16, d_attention=16),
+    "digits": BigGANConfig("biggan", 32, num_classes=10, z_dim=32, g_ch=8, d_ch=8,
+                           embed_dim=32, g_attention=0, d_attention=0),
     # A tiny model for tests.
     "tiny": BigGANConfig("biggan", 32, num_classes=4, z_dim=16, g_ch=4, d_ch=4,
                          embed_dim=8, g_attention=16, d_attention=16),

@@ -13,6 +13,7 @@ from tfbiggan.models.blocks import DBlock, DBlockDeep
 from tfbiggan.models.config import D_BLOCKS, D_DEEP_STAGES, BigGANConfig
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class Discriminator(keras.Model):
     """BigGAN (wide residual) or BigGAN-deep (bottleneck) projection D."""
 

@@ -24,6 +24,7 @@ def _as_config(config):
     return BigGANConfig.from_dict(config) if isinstance(config, dict) else config
 
 
+@keras.saving.register_keras_serializable(package="tfbiggan")
 class Generator(keras.Model):
     """BigGAN (hierarchical z, shared embedding) or BigGAN-deep generator."""
 
@@ -103,10 +104,14 @@ class Generator(keras.Model):
             chunks = tf.split(z, cfg.num_z_chunks, axis=-1)
             first = chunks[0]
             conds = [tf.concat([c, embedding], axis=-1) for c in chunks[1:]]
+        elif cfg.is_deep:
+            first = tf.concat([z, embedding], axis=-1)
+            conds = [first] * cfg.num_stages
         else:
-            first = tf.concat([z, embedding], axis=-1) if cfg.is_deep else z
-            cond = tf.concat([z, embedding], axis=-1)
-            conds = [cond] * cfg.num_stages
+            # Non-hierarchical BigGAN: z feeds only the first linear layer and
+            # the batch norms see the class embedding alone (BigGAN-PyTorch).
+            first = z
+            conds = [embedding] * cfg.num_stages
         if truncation is not None:
             truncation = tf.convert_to_tensor(truncation, tf.float32)
 
@@ -121,7 +126,8 @@ class Generator(keras.Model):
             if block.resample:
                 stage += 1
         h = tf.nn.relu(self.out_bn(h, training=training, truncation=truncation))
-        h = self.out_conv(h, training=training)[..., :3]
+        # BigGAN-deep keeps 3 of its ch output channels: compute only those.
+        h = self.out_conv(h, training=training, channels=3)
         return tf.tanh(tf.cast(h, tf.float32))
 
     # --- standing statistics --------------------------------------------------

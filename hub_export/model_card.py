@@ -1,0 +1,162 @@
+"""The model card written next to an exported SavedModel.
+
+``model_card.json`` (machine-readable; the web demo reads ``z_dim`` and
+``num_classes`` from it) and ``model_card.md`` (the same facts for people).
+"""
+import datetime
+import json
+import os
+
+import numpy as np
+
+JSON_NAME = "model_card.json"
+MARKDOWN_NAME = "model_card.md"
+
+TRUNCATION_NOTE = (
+    "truncation is clamped to [0, 1] inside the graph (values below 0 act as 0, above 1 "
+    "as 1; NaN gives NaN images). It selects the batch norms' standing statistics stored "
+    "at 0.00, 0.02, ..., 1.00, linearly interpolated. Sample z as truncation * "
+    "truncnorm(-2, 2) with the same truncation.")
+SHAPE_NOTE = ("Inputs have static trailing dimensions: a z of the wrong width or a y with "
+              "the wrong number of classes is rejected by TensorFlow with an error naming "
+              "the expected TensorSpec. y may be one-hot or any soft mix of classes (no "
+              "check that rows sum to 1).")
+
+
+def _tensor(name, dtype, shape, description):
+    return {"name": name, "dtype": dtype, "shape": shape, "description": description}
+
+
+def _trainable(model):
+    """Trainable parameters (standing statistics and SN vectors excluded)."""
+    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+
+def build(source):
+    """The card of an ``export.Source`` as a JSON-serialisable dict."""
+    import tfbiggan
+    from hub_export import export
+    from tfbiggan.layers import NUM_TRUNCATION_POINTS
+    cfg = source.config
+    r = cfg.resolution
+    generator = export.SIGNATURE
+    return {
+        "name": f"tfbiggan {source.preset or cfg.architecture + '-' + str(r)}",
+        "preset": source.preset,
+        "architecture": cfg.architecture,
+        "resolution": r,
+        "z_dim": cfg.z_dim,
+        "num_classes": cfg.num_classes,
+        "config": cfg.to_dict(),
+        "generator_parameters": _trainable(source.generator),
+        "discriminator_parameters": _trainable(source.discriminator),
+        "weights": "EMA generator" if source.init == "checkpoint" else
+                   "random initialisation (untrained; for trying the pipeline)",
+        "init": source.init,
+        "training_step": int(source.step),
+        "model_dir": source.model_dir,
+        "checkpoint": source.checkpoint,
+        "metrics": source.metrics,
+        "truncation": {
+            "range": [0.0, 1.0],
+            "grid_points": NUM_TRUNCATION_POINTS,
+            "interpolation": "linear between grid points",
+            "out_of_range": "clamp",
+            "note": TRUNCATION_NOTE,
+        },
+        "standing_statistics": source.standing or "from the checkpoint",
+        "z_sampling": "truncation * truncnorm(-2, 2)",
+        "image_to_uint8": "clip(((images + 1) / 2) * 256, 0, 255)",
+        "signatures": {
+            generator: {
+                "inputs": [
+                    _tensor("z", "float32", [None, cfg.z_dim], "latent"),
+                    _tensor("y", "float32", [None, cfg.num_classes],
+                            "one-hot class, or a soft mix of classes"),
+                    _tensor("truncation", "float32", [], "scalar in [0, 1] (clamped)"),
+                ],
+                "outputs": {export.OUTPUT_KEY: _tensor(
+                    "default", "float32", [None, r, r, 3], "images in [-1, 1], NHWC")},
+            },
+            export.DISCRIMINATOR_SIGNATURE: {
+                "inputs": [
+                    _tensor("images", "float32", [None, r, r, 3], "images in [-1, 1], NHWC"),
+                    _tensor("y", "float32", [None, cfg.num_classes],
+                            "one-hot class, or a soft mix"),
+                ],
+                "outputs": {export.LOGITS_KEY: _tensor(
+                    "logits", "float32", [None], "projection-discriminator logits")},
+            },
+        },
+        "input_validation": SHAPE_NOTE,
+        "graph": "frozen: no variables, no control flow; spectral norm folded into kernels",
+        "tfbiggan_version": tfbiggan.__version__,
+        "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"),
+    }
+
+
+def _shape(shape):
+    return "[" + ", ".join("batch" if d is None else str(d) for d in shape) + "]"
+
+
+def to_markdown(card):
+    """The card as a markdown page."""
+    lines = [f"# {card['name']}", "",
+             f"BigGAN generator exported by tfbiggan {card['tfbiggan_version']} on "
+             f"{card['exported_at']}, in the tfhub.dev BigGAN interface, as a frozen "
+             "SavedModel that converts to TFLite and TF.js.", "",
+             "| | |", "|---|---|"]
+    facts = [("Preset", card["preset"] or "(custom config)"),
+             ("Architecture", card["architecture"]),
+             ("Resolution", f"{card['resolution']} x {card['resolution']}"),
+             ("z_dim", card["z_dim"]), ("num_classes", card["num_classes"]),
+             ("Weights", card["weights"]), ("Training step", card["training_step"]),
+             ("Generator parameters (trainable)", f"{card['generator_parameters']:,}"),
+             ("Discriminator parameters (trainable)",
+              f"{card['discriminator_parameters']:,}"),
+             ("Checkpoint", card["checkpoint"] or "-")]
+    lines += [f"| {k} | {v} |" for k, v in facts]
+    for key, sig in card["signatures"].items():
+        lines += ["", f"## Signature `{key}`", "", "| tensor | dtype | shape | meaning |",
+                  "|---|---|---|---|"]
+        lines += [f"| input `{t['name']}` | {t['dtype']} | {_shape(t['shape'])} | "
+                  f"{t['description']} |" for t in sig["inputs"]]
+        lines += [f"| output `{k}` | {t['dtype']} | {_shape(t['shape'])} | "
+                  f"{t['description']} |" for k, t in sig["outputs"].items()]
+    lines += ["", "## Truncation", "", card["truncation"]["note"], "",
+              "## Input checks", "", card["input_validation"], "",
+              "## Metrics", ""]
+    metrics = card.get("metrics")
+    if metrics:
+        for kind, values in metrics.items():
+            lines.append(f"- {kind}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
+    else:
+        lines.append("Not evaluated.")
+    lines += ["", "## Use", "", "```python",
+              "import tensorflow as tf, tensorflow_hub as hub",
+              "module = hub.load(PATH)",
+              "images = module.signatures['default'](",
+              "    z=z, y=y, truncation=tf.constant(t))['default']",
+              "logits = module.signatures['discriminator'](images=images, y=y)['logits']",
+              "# tf_keras: hub.KerasLayer(PATH, signature='default', output_key='default')",
+              "#   called on dict(z=z, y=y, truncation=tf.constant(t))",
+              "# Keras 3: keras.layers.TFSMLayer(PATH, call_endpoint='default')",
+              "#   called as layer(z, y=y, truncation=tf.constant(t))['default']",
+              "```", ""]
+    return "\n".join(lines)
+
+
+def write(export_dir, card):
+    """Writes ``model_card.json`` and ``model_card.md`` into ``export_dir``."""
+    with open(os.path.join(export_dir, JSON_NAME), "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(export_dir, MARKDOWN_NAME), "w", encoding="utf-8") as f:
+        f.write(to_markdown(card))
+
+
+def read(export_dir):
+    """The dict stored in ``export_dir/model_card.json``."""
+    with open(os.path.join(export_dir, JSON_NAME), encoding="utf-8") as f:
+        return json.load(f)

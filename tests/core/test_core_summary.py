@@ -1,0 +1,64 @@
+"""Parameter counts, FLOPs and the `python -m tfbiggan.summary` CLI."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tfbiggan.models import Discriminator, get_preset
+from tfbiggan.summary import count_trainable, format_summary, summarize
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_biggan_deep_128_generator_params_and_flops():
+    info = summarize("biggan-deep-128", discriminator=False)
+    assert info["generator_params"] == 50_388_609
+    # PyTorch FlopCounter on the same architecture: 22.6 GFLOPs per image.
+    assert abs(info["generator_gflops"] - 22.6) / 22.6 < 0.02
+    assert info["discriminator_params"] is None
+    assert "50,388,609" in format_summary(info)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset, params, gflops", [
+    ("biggan-deep-256", 55_880_833, 77.7), ("biggan-deep-512", 56_164_225, 151.5)])
+def test_biggan_deep_generator_params_and_flops(preset, params, gflops):
+    info = summarize(preset, discriminator=False)
+    # deep-512 comes out 320 parameters (0.0006%) under the published count.
+    assert abs(info["generator_params"] - params) / params < 1e-5
+    assert abs(info["generator_gflops"] - gflops) / gflops < 0.02
+
+
+@pytest.mark.slow
+def test_biggan_128_params():
+    info = summarize("biggan-128", discriminator=True)
+    assert info["generator_params"] == 70_433_988
+    assert info["discriminator_params"] == 87_982_370
+    # Paper, Table 1: G + D = 158.3M.
+    assert abs(info["generator_params"] + info["discriminator_params"] - 158.3e6) < 0.1e6
+
+
+def test_tiny_discriminator_count_matches_variable_shapes():
+    d = Discriminator(get_preset("tiny"))
+    d.build()
+    assert count_trainable(d) == sum(int(v.numpy().size) for v in d.trainable_variables)
+
+
+def test_cli_json():
+    result = subprocess.run(
+        [sys.executable, "-m", "tfbiggan.summary", "--preset", "tiny-deep", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    info = json.loads(result.stdout.strip().splitlines()[-1])
+    cfg = get_preset("tiny-deep")
+    for key in ("generator_params", "discriminator_params", "generator_gflops",
+                "z_dim", "num_classes", "resolution"):
+        assert key in info
+    assert (info["z_dim"], info["num_classes"], info["resolution"]) == (
+        cfg.z_dim, cfg.num_classes, cfg.resolution)
+    assert info["generator_params"] > 0 and info["discriminator_params"] > 0
+    assert 0 < info["generator_gflops"] < 1
+

@@ -1,0 +1,77 @@
+"""Flags and flagfiles -> TrainConfig; bad settings fail with one message."""
+import glob
+import os
+
+import pytest
+from absl import flags
+
+from tfbiggan.train.config import ConfigError, TrainConfig
+from tfbiggan.train.main import config_from_flags, define_flags
+from train_cli_helpers import REPO, run_cli, train_command
+
+
+def _parse(*argv):
+    fv = flags.FlagValues()
+    define_flags(fv)
+    fv(["prog", *argv])
+    return config_from_flags(fv)
+
+
+def test_train_flags_default_is_the_digits_demo():
+    config = _parse()
+    digits = _parse(f"--flagfile={REPO}/configs/digits.flags")
+    assert config.model.num_classes == 10 and config.data.name == "digits"
+    assert config == digits
+    config.validate(1)
+
+
+@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "configs", "*.flags"))))
+def test_train_flags_every_flagfile_is_valid(path):
+    config = _parse(f"--flagfile={path}")
+    config.validate(1)
+    name = os.path.basename(path)[:-6]
+    if name[-3:] in ("128", "256", "512"):
+        config.validate(256)  # a v3-256 pod slice / 256 GPUs
+        assert (config.batch_size, config.d_steps, config.g_lr, config.d_lr) == (
+            2048, 2, 5e-5, 2e-4)
+        assert (config.beta1, config.beta2, config.ortho_reg) == (0.0, 0.999, 1e-4)
+        assert (config.ema_decay, config.ema_start, config.loss) == (0.9999, 20000, "hinge")
+        assert config.model.resolution == int(name[-3:])
+        assert config.model.is_deep == name.startswith("deep")
+        assert config.data.name == "imagenet2012"
+
+
+def test_train_flags_override_after_flagfile():
+    config = _parse(f"--flagfile={REPO}/configs/deep256.flags", "--batch_size=256",
+                    "--num_accumulations=8", "--g_ch=64", "--strategy=mirrored")
+    assert (config.batch_size, config.num_accumulations) == (256, 8)
+    assert config.model.g_ch == 64 and config.model.resolution == 256
+    assert config.strategy == "mirrored"
+
+
+def test_train_flags_inconsistent_values_are_refused():
+    with pytest.raises(ConfigError, match="not divisible"):
+        _parse("--batch_size=10", "--num_accumulations=4").validate(1)
+    with pytest.raises(ConfigError, match="not divisible"):
+        _parse("--batch_size=6").validate(4)
+    with pytest.raises(ConfigError, match="--preset='nope' is unknown"):
+        _parse("--preset=nope")
+    with pytest.raises(ConfigError, match="--dataset=folder needs --folder"):
+        _parse("--dataset=folder").validate(1)
+    with pytest.raises(ConfigError, match="Model flags"):
+        _parse("--resolution=48")
+
+
+def test_train_flags_cli_fails_at_start_with_one_message(tmp_path):
+    result = run_cli(train_command(str(tmp_path / "run"), str(tmp_path / "tfds"),
+                                   "--batch_size=9", "--num_accumulations=2"),
+                     timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
+    assert len(errors) == 1 and "--batch_size=9 is not divisible" in errors[0]
+    result = run_cli(train_command(str(tmp_path / "run"), str(tmp_path / "tfds"),
+                                   "--dataset=imagenet2012", "--num_classes=1000"),
+                     timeout=300)
+    assert result.returncode == 2
+    assert "ILSVRC2012_img_train.tar" in result.stderr and "--manual_dir" in result.stderr
+    assert not os.path.exists(tmp_path / "run" / "ckpt-1.index")

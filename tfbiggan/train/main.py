@@ -1,0 +1,169 @@
+"""``python -m tfbiggan.train``: absl flags -> TrainConfig -> TrainingRun.
+
+With no flags it trains the CPU digits demo into ``runs/digits``. Recipes live
+in ``configs/*.flags``; flags given after ``--flagfile`` override the file:
+
+  python -m tfbiggan.train --flagfile=configs/deep128.flags --data_dir=/data
+
+Flags are read here and nowhere else.
+"""
+import dataclasses
+import os
+import sys
+
+from absl import app, flags
+
+from tfbiggan.data.pipeline import DATASETS, DataSpec
+from tfbiggan.models.config import PRESETS
+from tfbiggan.train.config import PRECISIONS, STRATEGIES, ConfigError, TrainConfig
+
+_MODEL_FIELDS = ("architecture", "resolution", "num_classes", "z_dim", "g_ch", "d_ch",
+                 "embed_dim", "g_attention", "d_attention", "hierarchical_z",
+                 "bn_momentum", "power_iterations")
+
+
+def define_flags(fv=flags.FLAGS):
+    """Defines every training flag on ``fv``; defaults are the digits demo."""
+    d = TrainConfig.__dataclass_fields__
+    f = dict(flag_values=fv)
+    flags.DEFINE_string("model_dir", None, "Run directory (default runs/<preset>).", **f)
+    # Model: a preset plus optional overrides of its fields.
+    flags.DEFINE_string("preset", "digits", f"Model preset: {', '.join(PRESETS)}.", **f)
+    flags.DEFINE_string("architecture", None, "Override: biggan or biggan-deep.", **f)
+    for name in ("resolution", "num_classes", "z_dim", "g_ch", "d_ch", "embed_dim",
+                 "g_attention", "d_attention", "power_iterations"):
+        flags.DEFINE_integer(name, None, f"Override the preset's {name}.", **f)
+    flags.DEFINE_boolean("hierarchical_z", None, "Override hierarchical z.", **f)
+    flags.DEFINE_float("bn_momentum", None, "Override BN moving-average decay.", **f)
+    # Data.
+    flags.DEFINE_string("dataset", "digits", f"One of {', '.join(DATASETS)}.", **f)
+    flags.DEFINE_string("split", "train", "Dataset split to train on.", **f)
+    flags.DEFINE_string("data_dir", None, "tensorflow-datasets data_dir.", **f)
+    flags.DEFINE_string("manual_dir", None,
+                        "Folder with the ILSVRC2012 tars (imagenet2012).", **f)
+    flags.DEFINE_string("folder", None,
+                        "--dataset=folder: directory of class sub-folders.", **f)
+    flags.DEFINE_integer("shuffle_buffer", DataSpec().shuffle_buffer, "Shuffle buffer (examples).", **f)
+    # Distribution and numerics.
+    flags.DEFINE_enum("strategy", "default", STRATEGIES, "tf.distribute strategy.", **f)
+    flags.DEFINE_string("tpu", "", "TPU name/address for TPUClusterResolver.", **f)
+    flags.DEFINE_enum("precision", "float32", PRECISIONS,
+                      "Compute dtype; float16 adds dynamic loss scaling.", **f)
+    flags.DEFINE_boolean("jit_compile", d["jit_compile"].default, "XLA-compile the replica steps.", **f)
+    flags.DEFINE_integer("seed", d["seed"].default, "Seed of init, noise, shuffling and grids.", **f)
+    flags.DEFINE_boolean("deterministic", d["deterministic"].default,
+                         "Deterministic ops (slower; for bitwise resumes).", **f)
+    # Optimisation.
+    flags.DEFINE_integer("batch_size", d["batch_size"].default, "Global batch per optimizer step.", **f)
+    flags.DEFINE_integer("num_accumulations", d["num_accumulations"].default, "Micro-batches per step.", **f)
+    flags.DEFINE_integer("num_steps", d["num_steps"].default, "G steps to train.", **f)
+    flags.DEFINE_integer("d_steps", d["d_steps"].default, "D steps per G step.", **f)
+    flags.DEFINE_float("g_lr", d["g_lr"].default, "Generator Adam learning rate.", **f)
+    flags.DEFINE_float("d_lr", d["d_lr"].default, "Discriminator Adam learning rate.", **f)
+    flags.DEFINE_float("beta1", d["beta1"].default, "Adam beta1.", **f)
+    flags.DEFINE_float("beta2", d["beta2"].default, "Adam beta2.", **f)
+    flags.DEFINE_float("adam_epsilon", d["adam_epsilon"].default, "Adam epsilon.", **f)
+    flags.DEFINE_string("loss", d["loss"].default, "hinge, non_saturating, minimax, wasserstein.", **f)
+    flags.DEFINE_float("ortho_reg", d["ortho_reg"].default, "Orthogonal regularisation beta (G).", **f)
+    flags.DEFINE_float("ema_decay", d["ema_decay"].default, "EMA decay of G weights.", **f)
+    flags.DEFINE_integer("ema_start", d["ema_start"].default, "Step at which EMA averaging starts.", **f)
+    # State and outputs.
+    flags.DEFINE_integer("save_every", d["save_every"].default, "Checkpoint every N steps (0: end only).", **f)
+    flags.DEFINE_integer("keep_checkpoints", d["keep_checkpoints"].default, "Checkpoints kept.", **f)
+    flags.DEFINE_boolean("checkpoint_data_iterator", d["checkpoint_data_iterator"].default,
+                         "Save the input iterator (default/mirrored only).", **f)
+    flags.DEFINE_integer("log_every", d["log_every"].default, "Console/TensorBoard every N steps.", **f)
+    flags.DEFINE_integer("sample_every", d["sample_every"].default, "Sample grid every N steps (0: end).", **f)
+    flags.DEFINE_integer("grid_columns", d["grid_columns"].default, "Samples per class row.", **f)
+    flags.DEFINE_integer("grid_rows", d["grid_rows"].default, "Class rows (at most num_classes).", **f)
+    flags.DEFINE_integer("standing_batches", d["standing_batches"].default, "Batches per truncation for "
+                         "the final standing statistics.", **f)
+    flags.DEFINE_integer("standing_batch_size", d["standing_batch_size"].default, "Batch for standing stats.", **f)
+    # Evaluation hook (tfbiggan.evaluation).
+    flags.DEFINE_integer("eval_every", d["eval_every"].default, "Evaluate every N steps and at the end "
+                         "(0: never).", **f)
+    flags.DEFINE_integer("eval_num_samples", 10_000, "Samples per evaluation.", **f)
+    flags.DEFINE_string("eval_extractor", "auto", "Feature extractor for eval.", **f)
+
+
+def config_from_flags(fv=flags.FLAGS):
+    """TrainConfig from parsed flags; ConfigError on unknown presets/values."""
+    from tfbiggan.models import get_preset
+    if fv.preset not in PRESETS:
+        raise ConfigError(f"--preset={fv.preset!r} is unknown; choose one of "
+                          f"{', '.join(PRESETS)}.")
+    overrides = {name: getattr(fv, name) for name in _MODEL_FIELDS
+                 if getattr(fv, name) is not None}
+    try:
+        model = get_preset(fv.preset, **overrides)
+    except ValueError as error:
+        raise ConfigError(f"Model flags: {error}") from None
+    data = DataSpec(name=fv.dataset, split=fv.split, data_dir=fv.data_dir,
+                    manual_dir=fv.manual_dir, folder=fv.folder,
+                    shuffle_buffer=fv.shuffle_buffer)
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "data"}
+    return TrainConfig(model=model, data=data, **{n: getattr(fv, n) for n in names})
+
+
+def _check_data(config):
+    from tfbiggan.data.pipeline import DataError, dataset_num_classes
+    try:
+        classes = dataset_num_classes(config.data)
+    except DataError as error:
+        raise ConfigError(str(error)) from None
+    if classes != config.model.num_classes:
+        raise ConfigError(
+            f"--dataset={config.data.name} has {classes} classes but the model has "
+            f"num_classes={config.model.num_classes}; pass --num_classes={classes}.")
+
+
+def run(fv=flags.FLAGS, eval_hook=None):
+    """Builds everything from parsed flags and trains; returns a TrainResult."""
+    config = config_from_flags(fv)
+    config.validate()
+    model_dir = fv.model_dir or os.path.join("runs", fv.preset)
+
+    import keras
+    import tensorflow as tf
+    from tfbiggan.train.loop import TrainingRun
+    from tfbiggan.train.strategy import make_strategy
+    # Multi-worker strategies must exist before any other TF op runs.
+    strategy = make_strategy(config.strategy, config.tpu)
+    config.validate(strategy.num_replicas_in_sync)
+    _check_data(config)
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    if eval_hook is None and config.eval_every > 0:
+        from tfbiggan.evaluation import make_training_eval_hook
+        eval_hook = make_training_eval_hook(
+            config.model, dataset=fv.dataset, data_dir=fv.data_dir,
+            extractor=fv.eval_extractor, num_samples=fv.eval_num_samples,
+            truncation=None, cache_dir=os.path.join(model_dir, "eval_cache"),
+            seed=fv.seed)
+    return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook).train()
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+    from absl import logging
+    if not flags.FLAGS["verbosity"].present:  # tfds logs every file it opens
+        logging.set_verbosity(logging.WARNING)
+    from tfbiggan.train.loop import NonFiniteLossError
+    try:
+        result = run()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 2
+    except NonFiniteLossError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 3
+    if result.stopped_by:
+        return 128 + {"SIGINT": 2, "SIGTERM": 15}.get(result.stopped_by, 0)
+    return 0
+
+
+def entry_point():
+    define_flags()
+    app.run(lambda argv: sys.exit(main(argv)))
