@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from edge_skips import skip_unless_node_packages
+from edge_helpers import skip_unless_node_packages
 from hub_export import tfjs
 
 

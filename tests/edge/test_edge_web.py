@@ -7,9 +7,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from edge_skips import skip_unless_node_packages
+from edge_helpers import render_site, skip_unless_node_packages
 from hub_export import edge_check, tfjs
-from hub_export.web import browser, site
+from hub_export.web import site
 
 SCREENSHOT_COPY = "/tmp/edge_web_screenshot.png"
 LABELS = ["tench", "goldfish", "great white shark", "tiger shark", "hammerhead"]
@@ -74,23 +74,12 @@ def test_build_site_layout(tmp_path):
 
 def test_page_renders_images_in_headless_chromium(standin_tfjs_model, standin_saved_model,
                                                   tmp_path):
-    skip_unless_node_packages()
-    try:
-        browser.find_chromium()
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps(LABELS))
     out = site.build_site(standin_tfjs_model, tmp_path / "site", labels=labels)
-    server, url = site.serve(out, port=0)
     screenshot = tmp_path / "edge_web.png"
-    try:
-        report = browser.render(url + "?seed=1&truncation=0.6&count=8", screenshot,
-                                pixels=True)
-    finally:
-        server.shutdown()
-        server.server_close()
-    shutil.copyfile(screenshot, SCREENSHOT_COPY)
+    report = render_site(out, "?seed=1&truncation=0.6&count=8", screenshot,
+                         SCREENSHOT_COPY)
 
     assert report["status"] == "ready", (report["status_text"], report["console"])
     assert report["demo"]["zDim"] == 8 and report["demo"]["numClasses"] == 5

@@ -1,5 +1,4 @@
 """Fixtures for the evaluation tests: a tiny run on disk and a digits classifier."""
-import os
 
 import keras
 import numpy as np

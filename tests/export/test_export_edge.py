@@ -5,24 +5,15 @@ absent, naming what to install.
 """
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
 
+from edge_helpers import render_site, skip_unless_node_packages
 from hub_export import edge_check, tfjs, tflite
-from hub_export.web import browser, site
+from hub_export.web import site
 
 SCREENSHOT_COPY = "/tmp/export_web_screenshot.png"
-
-
-def _skip_unless_node_packages():
-    if shutil.which("node") is None:
-        pytest.skip(f"node is not installed: {tfjs.NODE_INSTALL}")
-    try:
-        tfjs.find_tfjs_package()
-    except FileNotFoundError:
-        pytest.skip(f"npm packages are not installed: {tfjs.NPM_INSTALL}")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +52,7 @@ def test_tflite_discriminator_signature_converts(litert, tiny_export, tmp_path):
 
 
 def test_tfjs_matches_savedmodel_in_node(tiny_tfjs, tiny_export, reference):
-    _skip_unless_node_packages()
+    skip_unless_node_packages()
     with open(os.path.join(tiny_tfjs, "model.json"), encoding="utf-8") as f:
         model_json = json.load(f)
     signature = model_json["signature"]
@@ -77,22 +68,11 @@ def test_tfjs_matches_savedmodel_in_node(tiny_tfjs, tiny_export, reference):
 
 
 def test_web_page_renders_real_model_in_chromium(tiny_tfjs, reference, tmp_path):
-    _skip_unless_node_packages()
-    try:
-        browser.find_chromium()
-    except FileNotFoundError as err:
-        pytest.skip(str(err))
     out = site.build_site(tiny_tfjs, tmp_path / "site")
     assert (out / "model" / "model_card.json").is_file()
-    server, url = site.serve(out, port=0)
     screenshot = tmp_path / "export_web.png"
-    try:
-        report = browser.render(url + "?seed=2&truncation=0.4&count=4", screenshot,
-                                pixels=True)
-    finally:
-        server.shutdown()
-        server.server_close()
-    shutil.copyfile(screenshot, SCREENSHOT_COPY)
+    report = render_site(out, "?seed=2&truncation=0.4&count=4", screenshot,
+                         SCREENSHOT_COPY)
     assert report["status"] == "ready", (report["status_text"], report["console"])
     assert report["demo"]["zDim"] == 16 and report["demo"]["numClasses"] == 4
     canvases = report["canvases"]

@@ -5,7 +5,7 @@ import os
 import pytest
 from absl import flags
 
-from tfbiggan.train.config import ConfigError, TrainConfig
+from tfbiggan.train.config import ConfigError
 from tfbiggan.train.main import config_from_flags, define_flags
 from train_cli_helpers import REPO, run_cli, train_command
 

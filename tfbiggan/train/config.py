@@ -4,7 +4,6 @@ Nothing below ``tfbiggan.train.main`` reads flags: builders take a TrainConfig
 (or plain arguments). ``validate`` raises ConfigError with one clear message.
 """
 import dataclasses
-from typing import Optional
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.losses import LOSSES

@@ -1,0 +1,39 @@
+"""Helpers shared by the edge-conversion tests (tests/edge, tests/export).
+
+Tests skip only when an external tool is absent; tests/run.sh installs them all.
+"""
+import shutil
+
+import pytest
+
+from hub_export import tfjs
+from hub_export.web import browser, site
+
+
+def skip_unless_node_packages():
+    """Skips unless node and the npm packages of package.json are installed."""
+    if shutil.which("node") is None:
+        pytest.skip(f"node is not installed: {tfjs.NODE_INSTALL}")
+    try:
+        tfjs.find_tfjs_package()
+    except FileNotFoundError:
+        pytest.skip(f"npm packages are not installed: {tfjs.NPM_INSTALL}")
+
+
+def render_site(site_dir, query, screenshot, copy_to):
+    """Serves ``site_dir`` on 127.0.0.1, renders ``index.html?query`` in headless
+    Chromium with pixel readback, saves the screenshot (and a copy at
+    ``copy_to`` for people to look at) and returns the page's report."""
+    skip_unless_node_packages()
+    try:
+        browser.find_chromium()
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    server, url = site.serve(site_dir, port=0)
+    try:
+        report = browser.render(url + query, screenshot, pixels=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    shutil.copyfile(screenshot, copy_to)
+    return report
