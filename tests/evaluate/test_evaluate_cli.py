@@ -14,6 +14,7 @@ from conftest import run_cli
 from tfbiggan import evaluation as E
 from tfbiggan.checkpoint import load_run
 from tfbiggan.models import Generator, get_preset
+from tfbiggan.progress import Progress, format_duration
 from tfbiggan.sampling import one_hot
 
 
@@ -136,12 +137,19 @@ def test_sample_latents_follow_the_tfhub_convention():
 
 def test_progress_bar_reports_eta():
     stream = io.StringIO()
-    bar = E.Progress(4, "work", stream=stream, min_interval=0)
+    bar = Progress(4, "work", stream=stream, min_interval=0)
     bar(1, 4, 1.0)
     bar.update(advance=3)
     text = stream.getvalue()
     assert "work" in text and "1/4" in text and "4/4" in text and "ETA" in text
-    assert E.format_duration(3725) == "1:02:05" and E.format_duration(None) == "?"
+
+
+def test_format_duration():
+    assert format_duration(12.4) == "12s"
+    assert format_duration(754) == "12m34s"
+    assert format_duration(7384) == "2h03m"
+    assert format_duration(None) == "?" and format_duration(float("nan")) == "?"
+    assert format_duration(-3) == "0s"
 
 
 def test_cli_usage_errors():

@@ -43,7 +43,7 @@ class FakeEval:
                            tf.one_hot([0, 1], generator.config.num_classes))
         assert images.shape[1:] == (32, 32, 3)
         self.calls.append(step)
-        return {"fid": 100.0 / step, "is": float(step)}
+        return {"fid": 100.0 / (step + 1), "is": float(step)}
 
 
 @pytest.mark.slow  # about 2 min alone on 2 cores, 8 min when they are shared
@@ -64,12 +64,13 @@ def test_train_loop_outputs_eval_and_resume(tmp_path):
     for name in ("samples.png", "samples/step_00000002.png", "samples/final.png"):
         assert os.path.getsize(os.path.join(model_dir, name)) > 100
     assert tf.io.gfile.glob(os.path.join(model_dir, "train", "events.*"))
-    # Eval hook: every 2 steps and at the end; log, best checkpoint.
-    assert hook.calls == [2, 3]
+    # Eval hook: at step 0 (the baseline), every 2 steps and at the end; log,
+    # best checkpoint.
+    assert hook.calls == [0, 2, 3]
     log = [json.loads(l) for l in open(os.path.join(model_dir, "eval_log.jsonl"))]
-    assert [entry["step"] for entry in log] == [2, 3]
+    assert [entry["step"] for entry in log] == [0, 2, 3]
     best = json.load(open(os.path.join(model_dir, "best", "best.json")))
-    assert best["step"] == 3 and best["fid"] == pytest.approx(100 / 3)
+    assert best["step"] == 3 and best["fid"] == pytest.approx(100 / 4)
     assert tf.train.latest_checkpoint(os.path.join(model_dir, "best")).endswith("ckpt-3")
     # The run loads for evaluation/export, with standing statistics.
     run = load_run(model_dir)
@@ -102,6 +103,33 @@ def test_train_loop_ema_tracks_generator_before_start(tmp_path):
     t = run.trainer
     for e, g in zip(t.ema_generator.variables, t.generator.variables):
         np.testing.assert_array_equal(e.numpy(), g.numpy())
+
+
+def test_train_loop_ema_averages_weights_and_moving_stats(tmp_path):
+    config = _config(num_steps=3, ema_start=1, ema_decay=0.75, eval_every=0,
+                     save_every=0, sample_every=0)
+    run = TrainingRun(config, tf.distribute.get_strategy(), str(tmp_path),
+                      dataset_fn=_dataset_fn(config), log=lambda m: None)
+    t = run.trainer
+    run.trainer.iteration(run.iterator)  # step 0: EMA copies G
+    before = [v.numpy() for v in t.ema_generator.variables]
+    run.trainer.iteration(run.iterator)  # step 1: EMA averages
+    kinds = set()
+    for old, e, g in zip(before, t.ema_generator.variables, t.generator.variables):
+        name = g.path.rsplit("/", 1)[-1]
+        if g.trainable or name in ("moving_mean", "moving_variance"):
+            expected = 0.75 * old + 0.25 * g.numpy()
+            kinds.add("averaged")
+        else:
+            expected = g.numpy()
+            kinds.add("copied")
+        np.testing.assert_allclose(e.numpy(), expected, rtol=1e-5, atol=1e-6,
+                                   err_msg=g.path)
+    assert kinds == {"averaged", "copied"}
+    # The EMA really lags: its moving mean differs from G's.
+    mean = [(e, g) for e, g in zip(t.ema_generator.variables, t.generator.variables)
+            if g.path.endswith("moving_mean")][0]
+    assert not np.allclose(mean[0].numpy(), mean[1].numpy())
 
 
 def test_train_loop_nan_guard_keeps_last_checkpoint(tmp_path):

@@ -34,17 +34,17 @@ class TrainConfig:
     tpu: str = ""
     batch_size: int = 32
     num_accumulations: int = 1
-    num_steps: int = 1500
+    num_steps: int = 1000
     d_steps: int = 1
-    g_lr: float = 2e-4
-    d_lr: float = 2e-4
+    g_lr: float = 1e-3
+    d_lr: float = 1e-3
     beta1: float = 0.0
     beta2: float = 0.999
     adam_epsilon: float = 1e-6
     loss: str = "hinge"
     ortho_reg: float = 1e-4
-    ema_decay: float = 0.999
-    ema_start: int = 500
+    ema_decay: float = 0.995
+    ema_start: int = 250
     precision: str = "float32"
     jit_compile: bool = False
     seed: int = 0
@@ -56,8 +56,8 @@ class TrainConfig:
     sample_every: int = 250
     grid_columns: int = 8
     grid_rows: int = 10
-    standing_batches: int = 2
-    standing_batch_size: int = 32
+    standing_batches: int = 4
+    standing_batch_size: int = 64
     eval_every: int = 0
 
     def micro_batch(self):

@@ -42,6 +42,7 @@ from tfbiggan.data.pipeline import make_train_dataset
 from tfbiggan.layers import top_singular_values
 from tfbiggan.losses import get_loss
 from tfbiggan.models import Discriminator, Generator
+from tfbiggan.progress import format_duration
 from tfbiggan.regularizers import orthogonal_regularization
 from tfbiggan.sampling import tfhub_truncated_z
 from tfbiggan.standing import accumulate_standing_stats
@@ -57,16 +58,6 @@ _SALTS_PER_STEP = 1 << 16  # distinct noise streams available within one step
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or Inf; training stopped without saving."""
-
-
-def format_duration(seconds):
-    """12.3 -> '12s', 754 -> '12m34s', 7384 -> '2h03m'."""
-    seconds = int(max(0, seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
 def check_resume_config(model_dir, model_config):
@@ -147,10 +138,16 @@ class Trainer:
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self._ema_pairs = self._pairs(self.ema_generator.trainable_variables,
-                                      self.generator.trainable_variables)
-        self._copy_pairs = self._pairs(self.ema_generator.non_trainable_variables,
-                                       self.generator.non_trainable_variables)
+        # Weights and the batch norms' moving statistics are averaged (as
+        # BigGAN-PyTorch's ema does for parameters and buffers), so the EMA
+        # generator's moving statistics belong to its own weights; the rest
+        # (spectral-norm u, standing statistics) is copied.
+        pairs = self._pairs(self.ema_generator.variables, self.generator.variables)
+        averaged = {id(v) for v in self.generator.trainable_variables}
+        averaged |= {id(v) for v in self.generator.non_trainable_variables
+                     if v.path.rsplit("/", 1)[-1] in ("moving_mean", "moving_variance")}
+        self._ema_pairs = [(e, g) for e, g in pairs if id(g) in averaged]
+        self._copy_pairs = [(e, g) for e, g in pairs if id(g) not in averaged]
         embedding = id(self.generator.shared_embedding.kernel)
         self._ortho_weights = [v for v in self.generator.trainable_variables
                                if len(v.shape) >= 2 and id(v) != embedding]
@@ -493,6 +490,8 @@ class TrainingRun:
                  f"{cfg.data.name}: steps {step} -> {cfg.num_steps}, global batch "
                  f"{cfg.batch_size} on {trainer.num_replicas} replica(s), "
                  f"{cfg.d_steps} D step(s) per G step.")
+        if cfg.eval_every and step == 0 and cfg.num_steps > 0:
+            self.run_eval(0)  # the untrained baseline that later evaluations improve on
         with _StopSignals() as signals:
             while step < cfg.num_steps:
                 metrics = trainer.iteration(self.iterator)

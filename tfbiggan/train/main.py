@@ -84,6 +84,10 @@ def define_flags(fv=flags.FLAGS):
                          "(0: never).", **f)
     flags.DEFINE_integer("eval_num_samples", 10_000, "Samples per evaluation.", **f)
     flags.DEFINE_string("eval_extractor", "auto", "Feature extractor for eval.", **f)
+    flags.DEFINE_string("eval_cache_dir", None,
+                        "Cache of the dataset classifier and reference statistics, "
+                        "shared by runs; default $TFBIGGAN_CACHE_DIR or "
+                        "~/.cache/tfbiggan.", **f)
 
 
 def config_from_flags(fv=flags.FLAGS):
@@ -139,7 +143,7 @@ def run(fv=flags.FLAGS, eval_hook=None):
         eval_hook = make_training_eval_hook(
             config.model, dataset=fv.dataset, data_dir=fv.data_dir,
             extractor=fv.eval_extractor, num_samples=fv.eval_num_samples,
-            truncation=None, cache_dir=os.path.join(model_dir, "eval_cache"),
+            truncation=None, cache_dir=fv.eval_cache_dir,
             seed=fv.seed)
     return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook).train()
 
