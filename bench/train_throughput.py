@@ -63,6 +63,7 @@ def main():
     for name in args.presets.split(","):
         batch = args.batch_size or {"digits": 32, "cifar": 16}[name]
         d_steps = args.d_steps or {"digits": 1, "cifar": 4}[name]
+        rates = {}
         for xla in args.xla.split(","):
             try:
                 rate, per_step = measure(PRESETS[name], batch, args.steps,
@@ -75,6 +76,9 @@ def main():
             print(f"{name:7s} ({PRESETS[name]}) batch {batch:4d} d_steps {d_steps} "
                   f"XLA {xla:3s}: {rate:8.1f} img/s  ({per_step * 1000:.0f} ms/step)",
                   flush=True)
+            rates[xla] = rate
+        if "on" in rates and "off" in rates:
+            print(f"{name:7s} XLA on/off: {rates['on'] / rates['off']:.2f}x", flush=True)
 
 
 if __name__ == "__main__":
