@@ -9,7 +9,6 @@ default 750). Slow: about 7 minutes on 2 cores.
 import os
 
 import pytest
-from absl import flags
 
 pytestmark = pytest.mark.slow
 
@@ -17,12 +16,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _digits_recipe(**overrides):
-    from tfbiggan.train.main import config_from_flags, define_flags
-    fv = flags.FlagValues()
-    define_flags(fv)
-    fv(["prog", f"--flagfile={REPO}/configs/digits.flags",
-        *(f"--{k}={v}" for k, v in overrides.items())])
-    return config_from_flags(fv)
+    from tfbiggan.train.main import config_from_argv
+    return config_from_argv([f"--flagfile={REPO}/configs/digits.flags",
+                             *(f"--{k}={v}" for k, v in overrides.items())])
 
 
 def test_digits_fid_falls_and_accuracy_rises(tmp_path, digits_classifier_path,

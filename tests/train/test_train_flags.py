@@ -3,18 +3,14 @@ import glob
 import os
 
 import pytest
-from absl import flags
 
 from tfbiggan.train.config import ConfigError
-from tfbiggan.train.main import config_from_flags, define_flags
+from tfbiggan.train.main import config_from_argv
 from train_cli_helpers import REPO, run_cli, train_command
 
 
 def _parse(*argv):
-    fv = flags.FlagValues()
-    define_flags(fv)
-    fv(["prog", *argv])
-    return config_from_flags(fv)
+    return config_from_argv(argv)
 
 
 def test_train_flags_default_is_the_digits_demo():

@@ -111,9 +111,9 @@ def test_train_loop_ema_averages_weights_and_moving_stats(tmp_path):
     run = TrainingRun(config, tf.distribute.get_strategy(), str(tmp_path),
                       dataset_fn=_dataset_fn(config), log=lambda m: None)
     t = run.trainer
-    run.trainer.iteration(run.iterator)  # step 0: EMA copies G
+    t.iteration(run.iterator)  # step 0: EMA copies G
     before = [v.numpy() for v in t.ema_generator.variables]
-    run.trainer.iteration(run.iterator)  # step 1: EMA averages
+    t.iteration(run.iterator)  # step 1: EMA averages
     kinds = set()
     for old, e, g in zip(before, t.ema_generator.variables, t.generator.variables):
         name = g.path.rsplit("/", 1)[-1]

@@ -109,6 +109,16 @@ def config_from_flags(fv=flags.FLAGS):
     return TrainConfig(model=model, data=data, **{n: getattr(fv, n) for n in names})
 
 
+def config_from_argv(argv):
+    """TrainConfig of a command line such as
+    ``["--flagfile=configs/digits.flags", "--num_steps=10"]``, parsed on a
+    private FlagValues (the global FLAGS are left alone). Not validated."""
+    fv = flags.FlagValues()
+    define_flags(fv)
+    fv(["tfbiggan.train", *argv])
+    return config_from_flags(fv)
+
+
 def _check_data(config):
     from tfbiggan.data.pipeline import DataError, dataset_num_classes
     try:
