@@ -18,6 +18,9 @@ INSTALL_REQUIRES = [
     "scipy>=1.13,<2",            # float64 matrix square root for FID
     "matplotlib>=3.8,<4",        # sample grids and truncation curves as PNG
     "numpy>=1.26,<3",
+    # tensorflow-datasets imports it to prepare any dataset (the digits demo
+    # included) but does not declare it.
+    "importlib_resources==7.1.0",
 ]
 
 EXTRAS = {
@@ -26,7 +29,7 @@ EXTRAS = {
     # is installed with --no-deps (its pins conflict with TF 2.21): see
     # WORKSPACE.md and tests/run.sh.
     "edge": ["ai-edge-litert==2.3.0", "jax==0.10.2", "jaxlib==0.10.2",
-             "flax==0.12.8", "importlib_resources==7.1.0"],
+             "flax==0.12.8"],
 }
 
 setup(

@@ -51,6 +51,8 @@ FORBIDDEN_OPS = frozenset({
     "While", "StatelessWhile", "Switch", "Merge", "Enter", "Exit", "NextIteration",
     "LoopCond", "Case", "StatelessCase", "Assert",
 })
+NON_FINITE_HINT = ("sample z as truncation * truncnorm(-2, 2) and pass a finite "
+                   "truncation in [0, 1].")
 # Largest |difference| tolerated between the exported graph and the live model
 # in the pre-publication check (float32 reassociation only).
 SELF_CHECK_TOLERANCE = 1e-5
@@ -243,6 +245,31 @@ def _import(frozen, args, scope):
     return output
 
 
+def nan_where_non_finite(output, inputs):
+    """``output`` with NaN in every row whose inputs hold a NaN or Inf.
+
+    ``0 * x`` is 0 for finite x and NaN otherwise, so adding the per-row sum of
+    ``0 * input`` leaves finite rows bit-identical, makes a row NaN when its z
+    or y (or image) is not finite, and every row NaN when a scalar input such
+    as ``truncation`` is not. Plain arithmetic: it converts to TFLite and TF.js,
+    whose runtimes have no CheckNumerics, so a bad input never yields a
+    plausible-looking image there either.
+
+    Args:
+      output: [batch, ...] float32.
+      inputs: tensors that are [batch, ...] or scalars [].
+    """
+    import tensorflow as tf
+    poison = 0.0
+    for tensor in inputs:
+        zero = tensor * 0.0
+        if tensor.shape.rank:
+            zero = tf.reduce_sum(zero, axis=list(range(1, tensor.shape.rank)))
+            zero = tf.reshape(zero, [-1] + [1] * (output.shape.rank - 1))
+        poison = poison + zero
+    return output + poison
+
+
 def hub_module(config, g_frozen, d_frozen):
     """A ``tf.Module`` whose ``default`` / ``discriminator`` functions inline the
     frozen graphs; returns ``(module, signatures)`` for ``tf.saved_model.save``."""
@@ -251,18 +278,23 @@ def hub_module(config, g_frozen, d_frozen):
     def checked(tensors, specs):
         # A restored signature checks the shapes of numpy inputs but lets
         # mis-shaped tf.Tensors through; EnsureShape rejects them by name (it
-        # converts to TFLite and TF.js, unlike Assert).
-        return [tf.ensure_shape(t, s.shape, name=f"check_{s.name}")
+        # converts to TFLite and TF.js, unlike Assert). CheckNumerics makes the
+        # TF runtime reject NaN / Inf by name; both converters strip it as a
+        # debug op, and `nan_where_non_finite` covers those runtimes.
+        return [tf.debugging.check_numerics(
+                    tf.ensure_shape(t, s.shape, name=f"check_{s.name}"),
+                    f"input '{s.name}' holds NaN or Inf; {NON_FINITE_HINT}")
                 for t, s in zip(tensors, specs)]
 
     def default(z, y, truncation):
         args = checked([z, y, truncation], generator_specs(config))
-        return {OUTPUT_KEY: tf.identity(_import(g_frozen, args, "generator"), name="images")}
+        images = nan_where_non_finite(_import(g_frozen, args, "generator"), args)
+        return {OUTPUT_KEY: tf.identity(images, name="images")}
 
     def discriminator(images, y):
         args = checked([images, y], discriminator_specs(config))
-        return {LOGITS_KEY: tf.identity(_import(d_frozen, args, "discriminator"),
-                                        name="logits")}
+        logits = nan_where_non_finite(_import(d_frozen, args, "discriminator"), args)
+        return {LOGITS_KEY: tf.identity(logits, name="logits")}
 
     module = tf.Module()
     module.default = tf.function(default, input_signature=generator_specs(config),

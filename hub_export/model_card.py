@@ -14,9 +14,15 @@ MARKDOWN_NAME = "model_card.md"
 
 TRUNCATION_NOTE = (
     "truncation is clamped to [0, 1] inside the graph (values below 0 act as 0, above 1 "
-    "as 1; NaN gives NaN images). It selects the batch norms' standing statistics stored "
-    "at 0.00, 0.02, ..., 1.00, linearly interpolated. Sample z as truncation * "
-    "truncnorm(-2, 2) with the same truncation.")
+    "as 1). It selects the batch norms' standing statistics stored at 0.00, 0.02, ..., "
+    "1.00, linearly interpolated. Sample z as truncation * truncnorm(-2, 2) with the "
+    "same truncation.")
+NON_FINITE_NOTE = (
+    "Non-finite inputs: TensorFlow (hub.load, TFSMLayer, hub.KerasLayer) raises "
+    "InvalidArgumentError naming the input ('input 'z' holds NaN or Inf ...') when z, y, "
+    "truncation or images hold a NaN or Inf. The TFLite and TF.js conversions cannot "
+    "raise; there an image (or logit) is NaN wherever its own z / y row is not finite, "
+    "and all of them are NaN when truncation is not finite. Finite rows are unaffected.")
 SHAPE_NOTE = ("Inputs have static trailing dimensions: a z of the wrong width or a y with "
               "the wrong number of classes is rejected by TensorFlow with an error naming "
               "the expected TensorSpec. y may be one-hot or any soft mix of classes (no "
@@ -89,6 +95,7 @@ def build(source):
             },
         },
         "input_validation": SHAPE_NOTE,
+        "non_finite_inputs": NON_FINITE_NOTE,
         "graph": "frozen: no variables, no control flow; spectral norm folded into kernels",
         "tfbiggan_version": tfbiggan.__version__,
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
@@ -126,6 +133,7 @@ def to_markdown(card):
                   f"{t['description']} |" for k, t in sig["outputs"].items()]
     lines += ["", "## Truncation", "", card["truncation"]["note"], "",
               "## Input checks", "", card["input_validation"], "",
+              card["non_finite_inputs"], "",
               "## Metrics", ""]
     metrics = card.get("metrics")
     if metrics:

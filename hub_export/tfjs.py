@@ -13,7 +13,7 @@ compares with the SavedModel: the largest absolute difference must stay below
 Needs, besides TensorFlow:
 
 * the converter: ``pip install --no-deps tensorflowjs==4.22.0`` and
-  ``pip install jax==0.10.2 jaxlib==0.10.2 flax==0.12.8 importlib_resources==7.1.0``.
+  ``pip install jax==0.10.2 jaxlib==0.10.2 flax==0.12.8``.
   ``tensorflowjs`` 4.22.0 pins ``tensorflow-decision-forests``, whose releases
   neither install nor import next to TF 2.21, and its SavedModel converter
   imports that module unconditionally although only decision-forest models use
@@ -41,7 +41,7 @@ from hub_export import edge_check
 TOLERANCE = 1e-4
 TFJS_VERSION = "4.22.0"
 CONVERTER_INSTALL = ("pip install --no-deps tensorflowjs==4.22.0 && pip install "
-                     "jax==0.10.2 jaxlib==0.10.2 flax==0.12.8 importlib_resources==7.1.0")
+                     "jax==0.10.2 jaxlib==0.10.2 flax==0.12.8")
 NODE_INSTALL = "apt-get install -y nodejs npm  (Node.js >= 18)"
 NPM_INSTALL = "npm ci  (in the repository root; package.json pins @tensorflow/tfjs 4.22.0)"
 
@@ -85,7 +85,10 @@ def convert_in_this_process(saved_model_dir, output_dir, signature=edge_check.DE
     from tensorflowjs.converters import tf_saved_model_conversion_v2 as tfjs_v2
     tfjs_v2.convert_tf_saved_model(
         saved_model_dir, output_dir, signature_def=signature, saved_model_tags="serve",
-        use_structured_outputs_names=True)
+        use_structured_outputs_names=True,
+        # The export's CheckNumerics guards (TF runtime only); the command-line
+        # converter strips them by default too.
+        strip_debug_ops=True)
 
 
 def _ensure_shape_to_identity(model_json_path):

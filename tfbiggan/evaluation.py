@@ -672,6 +672,9 @@ class TrainingEvaluator:
             self._copy, num_batches=self.standing_batches,
             batch_size=self.standing_batch_size, seed=self.seed,
             truncations=grid_indices(self.truncation))
+        # Only the grid points of this hook's truncation are filled, and the
+        # private copy is never used at any other truncation.
+        self._copy.standing_ready.assign(1.0)
         return self._copy
 
     def __call__(self, step, generator):

@@ -27,7 +27,9 @@ def accumulate_standing_stats(generator, num_batches=16, batch_size=64,
     Args:
       generator: a built ``tfbiggan.models.Generator`` (usually the EMA one).
       num_batches, batch_size: forward passes averaged per truncation value.
-      truncations: grid indices to fill (default: all 51).
+      truncations: grid indices to fill (default: all 51). The generator
+        counts as having standing statistics (``has_standing_stats``, which
+        truncation calls require) only after a call that fills all of them.
       seed: makes z and the classes reproducible.
       progress: optional callable(done, total, seconds_elapsed) for ETA output.
     """
@@ -55,9 +57,10 @@ def accumulate_standing_stats(generator, num_batches=16, batch_size=64,
                 layer.commit_standing(index)
             if progress is not None:
                 progress(done + 1, total, time.time() - start)
-    generator.standing_ready.assign(1.0)
+    if set(indices) >= set(range(len(grid))):
+        generator.standing_ready.assign(1.0)
 
 
 def has_standing_stats(generator):
-    """True once ``accumulate_standing_stats`` has filled the generator."""
+    """True once ``accumulate_standing_stats`` has filled every grid point."""
     return bool(generator.standing_ready.numpy() > 0)

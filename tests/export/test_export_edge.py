@@ -43,6 +43,30 @@ def test_tflite_float32_matches_savedmodel(litert, tiny_export, reference, tmp_p
     assert np.abs(low - high).max() > 1e-3
 
 
+def _non_finite_feeds(reference):
+    """Row 1 of z is NaN in the first feed; truncation is NaN in the second."""
+    feed = edge_check.make_inputs(reference.info, 3, 0.5, np.random.default_rng(1))
+    bad_row = dict(feed, z=feed["z"].copy())
+    bad_row["z"][1, 3] = np.nan
+    return [bad_row, dict(feed, truncation=np.float32(np.nan))], feed
+
+
+def _check_non_finite_outputs(outputs, reference, finite_feed):
+    row, everything = outputs
+    want = reference(finite_feed)["default"]
+    assert np.isnan(row["default"][1]).all()
+    np.testing.assert_allclose(row["default"][[0, 2]], want[[0, 2]], atol=1e-4)
+    assert np.isnan(everything["default"]).all()
+
+
+def test_tflite_non_finite_inputs_give_nan_rows(litert, tiny_export, reference, tmp_path):
+    path = tmp_path / tflite.output_filename("float32")
+    path.write_bytes(tflite.convert(tiny_export[0], "float32"))
+    runner, _ = tflite.load_runner(path)
+    feeds, finite = _non_finite_feeds(reference)
+    _check_non_finite_outputs([runner(**f) for f in feeds], reference, finite)
+
+
 def test_tflite_discriminator_signature_converts(litert, tiny_export, tmp_path):
     path = tmp_path / tflite.output_filename("float32", "discriminator")
     path.write_bytes(tflite.convert(tiny_export[0], "float32", "discriminator"))
@@ -65,6 +89,13 @@ def test_tfjs_matches_savedmodel_in_node(tiny_tfjs, tiny_export, reference):
     diff = tfjs.verify(tiny_tfjs, tiny_export[0], batches=(1, 3),
                        truncations=(0.02, 0.55, 1.0), reference=reference, log=lines.append)
     assert diff < 1e-4, "\n".join(lines)
+
+
+def test_tfjs_non_finite_inputs_give_nan_rows(tiny_tfjs, reference):
+    skip_unless_node_packages()
+    feeds, finite = _non_finite_feeds(reference)
+    outputs, _ = tfjs.run_in_node(tiny_tfjs, feeds)
+    _check_non_finite_outputs(outputs, reference, finite)
 
 
 def test_web_page_renders_real_model_in_chromium(tiny_tfjs, reference, tmp_path):

@@ -93,6 +93,35 @@ def test_bad_inputs_are_clear_errors(loaded):
         disc(images=tf.zeros([2, 16, 16, 3]), y=tf.constant(y))
 
 
+@pytest.mark.parametrize("name, value", [("z", np.nan), ("z", np.inf), ("y", np.nan),
+                                         ("truncation", np.nan)])
+def test_non_finite_inputs_are_errors_naming_the_input(loaded, name, value):
+    z, y = _inputs(2)
+    feed = {"z": z, "y": y, "truncation": np.float32(0.5)}
+    if name == "truncation":
+        feed[name] = np.float32(value)
+    else:
+        feed[name] = feed[name].copy()
+        feed[name][1, 0] = value
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=rf"input '{name}' holds NaN or Inf"):
+        loaded.signatures["default"](**{k: tf.constant(v) for k, v in feed.items()})
+    images = np.full((1, RES, RES, 3), np.nan, np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input 'images' holds NaN"):
+        loaded.signatures["discriminator"](images=tf.constant(images),
+                                           y=tf.constant(y[:1]))
+
+
+def test_nan_where_non_finite_marks_only_the_bad_rows():
+    images = tf.ones([3, 2, 2, 3])
+    z = np.zeros((3, 4), np.float32)
+    z[1, 2] = np.inf
+    out = export.nan_where_non_finite(images, [tf.constant(z), tf.constant(0.5)]).numpy()
+    assert np.isnan(out[1]).all() and (out[[0, 2]] == 1.0).all()
+    out = export.nan_where_non_finite(images, [tf.zeros([3, 4]), tf.constant(np.nan)])
+    assert np.isnan(out.numpy()).all()
+
+
 def test_graph_has_no_variables_or_control_flow(tiny_export):
     ops = export.graph_op_types(tiny_export[0])
     assert not set(ops) & export.FORBIDDEN_OPS, sorted(ops)

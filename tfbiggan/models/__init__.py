@@ -1,6 +1,6 @@
 """BigGAN and BigGAN-deep models built from a BigGANConfig."""
 from tfbiggan.models.config import PRESETS, BigGANConfig, get_preset
 from tfbiggan.models.discriminator import Discriminator
-from tfbiggan.models.generator import Generator
+from tfbiggan.models.generator import Generator, MissingStandingStatsError
 
-__all__ = ["BigGANConfig", "Discriminator", "Generator", "PRESETS", "get_preset"]
+__all__ = ["BigGANConfig", "Discriminator", "Generator", "MissingStandingStatsError", "PRESETS", "get_preset"]

@@ -7,7 +7,9 @@ Output:  images [batch, R, R, 3] float32 in [-1, 1], NHWC.
 ``truncation`` (inference only): None uses the batch norms' moving averages; a
 scalar in [0, 1] uses the standing statistics stored for that truncation,
 linearly interpolated, as the tfhub.dev modules do. Standing statistics are
-filled by ``tfbiggan.standing.accumulate_standing_stats``.
+filled by ``tfbiggan.standing.accumulate_standing_stats``; until then a call
+with a truncation raises ``MissingStandingStatsError`` instead of normalising
+with the initial mean 0 / variance 1.
 """
 import contextlib
 
@@ -18,6 +20,15 @@ from tfbiggan.layers.initializers import FastOrthogonal
 from tfbiggan.layers import ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense
 from tfbiggan.models.blocks import GBlock, GBlockDeep
 from tfbiggan.models.config import G_STAGES, BigGANConfig
+
+
+class MissingStandingStatsError(ValueError):
+    """A truncation was requested from a generator without standing statistics."""
+
+    # AutoGraph re-raises an error from a traced function under its own type
+    # only when that type's constructor is Exception's; otherwise the caller
+    # of a tf.function sees a generic StagingError.
+    __init__ = Exception.__init__
 
 
 def _as_config(config):
@@ -91,6 +102,21 @@ class Generator(keras.Model):
                 f"weights), got {y.shape}. Use tfbiggan.sampling.one_hot(labels, "
                 f"{cfg.num_classes}) for integer labels.")
 
+    def _require_standing_stats(self, truncation):
+        # Read eagerly, also while tracing: the flag only ever goes from 0 to 1,
+        # so a function traced after the statistics exist stays valid.
+        with tf.init_scope():
+            ready = float(tf.convert_to_tensor(self.standing_ready)) > 0
+        if not ready:
+            shown = (f"{float(truncation):g}" if isinstance(truncation, (int, float))
+                     else "a tensor")
+            raise MissingStandingStatsError(
+                f"Generator {self.name!r} has no standing batch-norm statistics, so "
+                f"truncation={shown} would normalise with mean 0 and variance 1. "
+                "Fill them first with tfbiggan.standing.accumulate_standing_stats("
+                "generator) or `python -m tfbiggan.evaluate standing --model_dir=RUN`, "
+                "or call with truncation=None to use the moving averages.")
+
     # --- forward --------------------------------------------------------------
 
     def call(self, z, y, truncation=None, training=False):
@@ -112,6 +138,8 @@ class Generator(keras.Model):
             # the batch norms see the class embedding alone (BigGAN-PyTorch).
             first = z
             conds = [embedding] * cfg.num_stages
+        if truncation is not None and not training:
+            self._require_standing_stats(truncation)
         if truncation is not None:
             truncation = tf.convert_to_tensor(truncation, tf.float32)
 
