@@ -17,6 +17,7 @@ INSTALL_REQUIRES = [
     "scikit-learn>=1.5,<2",      # ships the digits dataset used by the CPU demo
     "scipy>=1.13,<2",            # float64 matrix square root for FID
     "matplotlib>=3.8,<4",        # sample grids and truncation curves as PNG
+    "pillow>=10,<14",            # image folders: TIFF and 16-bit grey decoding
     "numpy>=1.26,<3",
     # tensorflow-datasets imports it to prepare any dataset (the digits demo
     # included) but does not declare it.

@@ -21,6 +21,11 @@ from tfbiggan.models import BigGANConfig, Discriminator, Generator
 CONFIG_FILE = "model_config.json"
 
 
+class RunDirError(ValueError):
+    """A run directory (or a checkpoint in it) that cannot be used; the
+    message names the file and what to do."""
+
+
 def write_model_config(model_dir, config, settings=None):
     """Writes ``model_config.json`` atomically (temp file, then rename)."""
     tf.io.gfile.makedirs(model_dir)
@@ -40,9 +45,25 @@ def read_model_config(model_dir):
         raise FileNotFoundError(
             f"{path} not found: {model_dir!r} is not a tfbiggan training directory "
             "(train one with `python -m tfbiggan.train --model_dir=...`).")
-    with tf.io.gfile.GFile(path) as f:
-        payload = json.load(f)
-    return BigGANConfig.from_dict(payload["model"]), payload.get("settings", {})
+    try:
+        with tf.io.gfile.GFile(path) as f:
+            payload = json.load(f)
+        return BigGANConfig.from_dict(payload["model"]), payload.get("settings", {})
+    except (ValueError, KeyError, TypeError) as error:
+        raise RunDirError(
+            f"{path} is damaged ({type(error).__name__}: {error}); it was not written "
+            "by tfbiggan or was edited. Restore it from a copy, or train into another "
+            "--model_dir.") from None
+
+
+def unreadable_checkpoint_error(path, error):
+    """RunDirError for a checkpoint that does not restore."""
+    reason = (getattr(error, "message", None) or str(error)).strip().splitlines()[0]
+    return RunDirError(
+        f"Checkpoint {path} cannot be read ({type(error).__name__}: {reason[:200]}). "
+        "Its files are damaged or belong to another model; move them aside (and "
+        "their line in the folder's `checkpoint` file) to use the previous one, or "
+        "pick one with --checkpoint.")
 
 
 def make_checkpoint(generator, discriminator, ema_generator=None, g_optimizer=None,
@@ -86,5 +107,8 @@ def load_run(model_dir, checkpoint_path=None, allow_untrained=False):
                 f"No checkpoint in {model_dir!r}; train first, or pass a ckpt-N path.")
     else:
         ckpt = make_checkpoint(generator, disc, ema_generator=ema, step=step)
-        ckpt.read(path).expect_partial().assert_existing_objects_matched()
+        try:
+            ckpt.read(path).expect_partial().assert_existing_objects_matched()
+        except Exception as error:  # TF's reader raises many types for a bad file
+            raise unreadable_checkpoint_error(path, error) from None
     return LoadedRun(config, settings, generator, ema, disc, int(step.numpy()), path)

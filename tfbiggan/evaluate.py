@@ -256,9 +256,20 @@ def main(argv, fv=flags.FLAGS):
     COMMANDS[argv[1]](fv)
 
 
+def _main_with_clear_errors(argv):
+    """``main``, with the errors of bad input printed as one line (exit 2)."""
+    from tfbiggan.checkpoint import RunDirError
+    from tfbiggan.models import MissingStandingStatsError
+    try:
+        main(argv)
+    except (FileNotFoundError, RunDirError, MissingStandingStatsError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
 def entry_point():
     define_flags()
-    app.run(main)
+    app.run(_main_with_clear_errors)
 
 
 if __name__ == "__main__":

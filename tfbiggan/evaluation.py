@@ -186,10 +186,10 @@ def real_image_batches(dataset, resolution, split="train", data_dir=None,
         for start in range(0, len(images), batch_size):
             yield images[start:start + batch_size], labels[start:start + batch_size]
         return
-    from tfbiggan.data.pipeline import DataSpec, dataset_num_classes, make_train_dataset
-    spec = DataSpec(name=dataset, split=split, data_dir=data_dir)
+    from tfbiggan.data.pipeline import DataSpec, make_train_dataset, open_source
+    source = open_source(DataSpec(name=dataset, split=split, data_dir=data_dir))
     remaining = int(max_examples or PIPELINE_REFERENCE_EXAMPLES)
-    batches = make_train_dataset(spec, resolution, dataset_num_classes(spec),
+    batches = make_train_dataset(source, resolution, source.num_classes,
                                  min(batch_size, remaining), seed=seed)
     for images, y in batches:
         take = min(remaining, int(images.shape[0]))

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from tfbiggan.losses import hinge_d, hinge_g
 from tfbiggan.models import Discriminator, Generator, get_preset
+from tfbiggan.standing import accumulate_standing_stats
 
 
 @pytest.mark.parametrize("preset", ["tiny-deep"])
@@ -31,5 +32,6 @@ def test_mixed_bfloat16_forward_and_backward(preset):
         assert not missing
         assert all(np.isfinite(gr.numpy()).all() for gr in grads)
         assert any(np.abs(gr.numpy()).max() > 0 for gr in grads)
+    accumulate_standing_stats(g, num_batches=1, batch_size=2, seed=0)
     out = g(z, y, truncation=0.5)
     assert out.dtype == tf.float32 and np.isfinite(out.numpy()).all()

@@ -144,3 +144,43 @@ def test_cli_random_export_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "self-check" in proc.stdout
     assert model_card.read(str(out))["architecture"] == "biggan-deep"
+
+
+def test_killed_export_leftovers_are_cleaned_by_the_next_export(tiny_source, tmp_path):
+    """A real `python -m hub_export.export` is SIGKILLed while it stages; the
+    next export removes its hidden folder. Leftovers of a live export stay."""
+    import signal
+    import time
+    out = tmp_path / "model"
+    proc = subprocess.Popen([sys.executable, "-m", "hub_export.export", "--init=random",
+                             "--preset=tiny", f"--output={out}", "--standing_batches=1",
+                             "--standing_batch_size=2"], cwd=REPO_ROOT,
+                            env=dict(os.environ, PYTHONPATH=REPO_ROOT),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not _leftovers(tmp_path):
+        assert proc.poll() is None and time.time() < deadline
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed = _leftovers(tmp_path)
+    assert killed and not out.exists()
+    live = tmp_path / f".model.tmp-{os.getpid()}-inuse"   # this test process is alive
+    live.mkdir()
+    lines = []
+    export.export(tiny_source, str(out), check=False, log=lines.append)
+    assert _leftovers(tmp_path) == [live.name]
+    assert any(f"removed {tmp_path / killed[0]}, left by a killed export" in line
+               for line in lines), lines
+    assert (out / "saved_model.pb").is_file()
+
+
+def test_export_killed_between_publish_renames_keeps_the_old_one(tiny_source, tmp_path):
+    """``output`` renamed aside, new folder not yet in place, process gone: the
+    next export puts the old export back before anything else."""
+    out = tmp_path / "model"
+    export.export(tiny_source, str(out), check=False, **QUIET)
+    aside = tmp_path / ".model.old-99999999-x"   # no such process
+    os.rename(out, aside)
+    export.remove_stale_staging(str(out), **QUIET)
+    assert (out / "saved_model.pb").is_file() and not _leftovers(tmp_path)

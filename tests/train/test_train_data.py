@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from tfbiggan.data import load_arrays
 from tfbiggan.data.pipeline import (DataError, DataSpec, center_crop_resize,
-                                    dataset_num_classes, make_train_dataset)
+                                    make_train_dataset, open_source)
 
 
 def test_train_data_center_crop_resize():
@@ -21,9 +21,10 @@ def test_train_data_center_crop_resize():
 
 
 def test_train_data_digits_builder_matches_arrays(digits_data_dir):
-    spec = DataSpec(name="digits", data_dir=digits_data_dir, shuffle_buffer=1)
-    assert dataset_num_classes(spec) == 10
-    ds = make_train_dataset(spec, 32, 10, batch_size=16, seed=1)
+    source = open_source(DataSpec(name="digits", data_dir=digits_data_dir,
+                                  shuffle_buffer=1))
+    assert source.num_classes == 10
+    ds = make_train_dataset(source, 32, 10, batch_size=16, seed=1)
     images, y = next(iter(ds))
     assert images.shape == (16, 32, 32, 3) and y.shape == (16, 10)
     assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
@@ -41,12 +42,12 @@ def test_train_data_folder_of_class_folders(tmp_path):
         for i in range(3):
             data = tf.io.encode_png(tf.fill([20, 30, 3], tf.constant(value, tf.uint8)))
             tf.io.write_file(str(tmp_path / label / f"{i}.png"), data)
-    spec = DataSpec(name="folder", folder=str(tmp_path), shuffle_buffer=10)
-    assert dataset_num_classes(spec) == 2
-    images, y = next(iter(make_train_dataset(spec, 8, 2, batch_size=6)))
+    source = open_source(DataSpec(name="folder", folder=str(tmp_path), shuffle_buffer=10))
+    assert source.num_classes == 2
+    images, y = next(iter(make_train_dataset(source, 8, 2, batch_size=6)))
     labels = np.argmax(y.numpy(), 1)
     assert sorted(labels) == [0, 0, 0, 1, 1, 1]
     for image, label in zip(images.numpy(), labels):
         np.testing.assert_allclose(image, 1.0 if label else -1.0, atol=1e-6)
     with pytest.raises(DataError, match="not a directory"):
-        dataset_num_classes(DataSpec(name="folder", folder=str(tmp_path / "nope")))
+        open_source(DataSpec(name="folder", folder=str(tmp_path / "nope")))

@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tfbiggan.checkpoint import load_run
-from train_cli_helpers import REPO, cli_env, free_ports, run_cli, train_command
+from cli_helpers import REPO, cli_env, free_ports, run_cli, train_command
 
 
 def _checkpoint_step(model_dir):

@@ -6,7 +6,7 @@ import pytest
 
 from tfbiggan.train.config import ConfigError
 from tfbiggan.train.main import config_from_argv
-from train_cli_helpers import REPO, run_cli, train_command
+from cli_helpers import REPO
 
 
 def _parse(*argv):
@@ -56,18 +56,3 @@ def test_train_flags_inconsistent_values_are_refused():
         _parse("--dataset=folder").validate(1)
     with pytest.raises(ConfigError, match="Model flags"):
         _parse("--resolution=48")
-
-
-def test_train_flags_cli_fails_at_start_with_one_message(tmp_path):
-    result = run_cli(train_command(str(tmp_path / "run"), str(tmp_path / "tfds"),
-                                   "--batch_size=9", "--num_accumulations=2"),
-                     timeout=300)
-    assert result.returncode == 2, result.stderr[-2000:]
-    errors = [l for l in result.stderr.splitlines() if l.startswith("error:")]
-    assert len(errors) == 1 and "--batch_size=9 is not divisible" in errors[0]
-    result = run_cli(train_command(str(tmp_path / "run"), str(tmp_path / "tfds"),
-                                   "--dataset=imagenet2012", "--num_classes=1000"),
-                     timeout=300)
-    assert result.returncode == 2
-    assert "ILSVRC2012_img_train.tar" in result.stderr and "--manual_dir" in result.stderr
-    assert not os.path.exists(tmp_path / "run" / "ckpt-1.index")

@@ -11,8 +11,11 @@ Sources (``DataSpec.name``):
   ``imagenet2012``  tfds ``imagenet2012``; the two ILSVRC2012 tars must be in
                     ``manual_dir`` (default ``<data_dir>/downloads/manual``).
   ``folder``        ``folder`` = a directory with one sub-folder of images per
-                    class (labels = sorted folder names). If it holds a ``train``
-                    sub-folder of class folders, tfds.ImageFolder reads that.
+                    class (labels = sorted folder names); see
+                    ``tfbiggan.data.folder`` for the scan that checks every file.
+
+``open_source(spec)`` prepares or scans once; ``make_train_dataset(source, ...)``
+builds each input pipeline from the result.
 """
 import dataclasses
 import os
@@ -20,8 +23,9 @@ from typing import Optional
 
 import tensorflow as tf
 
+from tfbiggan.data.folder import FolderError, FolderScan, folder_dataset, scan_folder
+
 DATASETS = ("digits", "cifar10", "imagenet2012", "folder")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 
 
 class DataError(ValueError):
@@ -37,6 +41,7 @@ class DataSpec:
     manual_dir: Optional[str] = None
     folder: Optional[str] = None
     shuffle_buffer: int = 10_000
+    skip_bad_images: bool = False
 
 
 def center_crop_resize(image, resolution):
@@ -98,51 +103,52 @@ def _prepare(spec):
     return builder
 
 
-def dataset_num_classes(spec):
-    """Number of classes of the source (prepares tfds datasets if needed)."""
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """A DataSpec that has been opened: tfds data prepared, a folder scanned.
+
+    Open a source once (``open_source``) and build every input pipeline of a
+    run from it, so preparation and scanning happen one time, before any
+    model is built.
+    """
+    spec: DataSpec
+    num_classes: int
+    folder: Optional[FolderScan] = None
+
+    def describe(self):
+        """One line for the console: what will be read."""
+        if self.folder is not None:
+            return f"folder: {self.folder.report()}"
+        return (f"{self.spec.name}/{self.spec.split} ({self.num_classes} classes, "
+                f"data_dir={self.spec.data_dir or '~/tensorflow_datasets'})")
+
+
+def open_source(spec, progress=None):
+    """Checks and prepares the data of ``spec``; raises DataError if unusable.
+
+    Args:
+      spec: a DataSpec.
+      progress: optional callable(done, total, seconds) for a folder scan.
+    """
+    if spec.name not in DATASETS:
+        raise DataError(f"--dataset={spec.name!r}: choose one of {', '.join(DATASETS)}.")
     if spec.name == "folder":
-        return len(_folder_classes(spec.folder)[1])
+        try:
+            scan = scan_folder(spec.folder, spec.skip_bad_images, progress=progress)
+        except FolderError as error:
+            raise DataError(str(error)) from None
+        return DataSource(spec, len(scan.classes), scan)
     builder = _prepare(spec)
-    return builder.info.features["label"].num_classes
+    return DataSource(spec, builder.info.features["label"].num_classes)
 
 
-def _folder_classes(folder):
-    if not folder or not tf.io.gfile.isdir(folder):
-        raise DataError(f"--folder={folder!r} is not a directory of class folders.")
-    root = folder
-    if tf.io.gfile.isdir(os.path.join(folder, "train")):
-        root = os.path.join(folder, "train")
-    classes = sorted(d.rstrip("/") for d in tf.io.gfile.listdir(root)
-                     if tf.io.gfile.isdir(os.path.join(root, d)))
-    if not classes:
-        raise DataError(f"{root!r} has no class sub-folders.")
-    return root, classes
-
-
-def _folder_records(folder):
-    """(paths, labels) of every image under the class folders of ``folder``."""
-    root, classes = _folder_classes(folder)
-    paths, labels = [], []
-    for label, name in enumerate(classes):
-        for file in sorted(tf.io.gfile.listdir(os.path.join(root, name))):
-            if file.lower().endswith(IMAGE_EXTENSIONS):
-                paths.append(os.path.join(root, name, file))
-                labels.append(label)
-    if not paths:
-        raise DataError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) under {root!r}.")
-    return paths, labels
-
-
-def _encoded_source(spec, seed):
+def _encoded_source(source, seed):
     """Dataset of (encoded image or uint8 image, int label) and a decode fn."""
-    if spec.name == "folder":
-        paths, labels = _folder_records(spec.folder)
-        ds = tf.data.Dataset.from_tensor_slices((paths, labels))
-        ds = ds.map(lambda p, l: (tf.io.read_file(p), l))
-
-        def decode(data):
-            return tf.io.decode_image(data, channels=3, expand_animations=False)
-        return ds, decode
+    spec = source.spec
+    if source.folder is not None:
+        ds, decode = folder_dataset(source.folder)
+        return (ds.map(lambda data, label, pillow: ((data, pillow), label)),
+                lambda encoded: decode(*encoded))
     import tensorflow_datasets as tfds
     builder = _prepare(spec)
     if spec.name == "digits":  # tiny: decode once and cache the uint8 images
@@ -157,12 +163,12 @@ def _encoded_source(spec, seed):
                                                expand_animations=False)
 
 
-def make_train_dataset(spec, resolution, num_classes, batch_size, seed=0,
+def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
                        input_context=None):
     """An infinite, shuffled, prefetched dataset of training batches.
 
     Args:
-      spec: a DataSpec.
+      source: a DataSource from ``open_source``.
       resolution: image side R.
       num_classes: width of the one-hot y.
       batch_size: examples per batch of this input pipeline (per replica).
@@ -172,13 +178,14 @@ def make_train_dataset(spec, resolution, num_classes, batch_size, seed=0,
     Yields: (images float32 [batch_size, R, R, 3] in [-1, 1],
              y float32 [batch_size, num_classes]).
     """
-    ds, decode = _encoded_source(spec, seed)
+    ds, decode = _encoded_source(source, seed)
     if input_context is not None and input_context.num_input_pipelines > 1:
         ds = ds.shard(input_context.num_input_pipelines,
                       input_context.input_pipeline_id)
     # Shuffle small encoded records, then decode: keeps the buffer (and the
     # data-iterator checkpoint) small.
-    ds = ds.shuffle(spec.shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.shuffle(source.spec.shuffle_buffer, seed=seed,
+                    reshuffle_each_iteration=True)
     ds = ds.repeat()
 
     def prepare(data, label):

@@ -80,12 +80,12 @@ class TrainConfig:
         need(self.data.name != "folder" or self.data.folder,
              "--dataset=folder needs --folder=<directory of class sub-folders>.")
         for name in ("batch_size", "num_accumulations", "num_steps", "d_steps",
-                     "grid_columns", "grid_rows", "standing_batches",
-                     "standing_batch_size", "keep_checkpoints"):
+                     "grid_columns", "grid_rows", "standing_batch_size",
+                     "keep_checkpoints"):
             need(getattr(self, name) >= 1, f"--{name} must be >= 1, got "
                                            f"{getattr(self, name)}.")
         for name in ("save_every", "log_every", "sample_every", "eval_every",
-                     "ema_start"):
+                     "ema_start", "standing_batches"):
             need(getattr(self, name) >= 0, f"--{name} must be >= 0.")
         need(0.0 <= self.ema_decay < 1.0, f"--ema_decay must be in [0, 1), got "
                                           f"{self.ema_decay}.")

@@ -38,14 +38,14 @@ import numpy as np
 import tensorflow as tf
 
 from tfbiggan import checkpoint as ckpt_lib
-from tfbiggan.data.pipeline import make_train_dataset
+from tfbiggan.data.pipeline import make_train_dataset, open_source
 from tfbiggan.layers import top_singular_values
 from tfbiggan.losses import get_loss
 from tfbiggan.models import Discriminator, Generator
 from tfbiggan.progress import format_duration
 from tfbiggan.regularizers import orthogonal_regularization
 from tfbiggan.sampling import tfhub_truncated_z
-from tfbiggan.standing import accumulate_standing_stats
+from tfbiggan.standing import accumulate_standing_stats, has_standing_stats
 from tfbiggan.train.config import ConfigError
 from tfbiggan.train.strategy import is_chief, task_id
 from tfbiggan.visualize import make_grid, save_image_grid
@@ -58,6 +58,31 @@ _SALTS_PER_STEP = 1 << 16  # distinct noise streams available within one step
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or Inf; training stopped without saving."""
+
+
+class RunWriteError(RuntimeError):
+    """A checkpoint or another run file could not be written (disk full,
+    file too large, permissions); training stopped, earlier files intact."""
+
+
+def _atomic_write_text(path, text):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with tf.io.gfile.GFile(tmp, "w") as f:
+        f.write(text)
+    tf.io.gfile.rename(tmp, path, overwrite=True)
+
+
+def remove_stale_checkpoint_temps(model_dir, log):
+    """Deletes ``ckpt-N_temp`` folders that a killed save left behind.
+
+    TensorFlow writes a checkpoint's shards there, then merges them into
+    ``ckpt-N.*``; a process killed in between leaves the folder, which no
+    checkpoint refers to.
+    """
+    for path in tf.io.gfile.glob(os.path.join(model_dir, "*_temp")):
+        if tf.io.gfile.isdir(path):
+            tf.io.gfile.rmtree(path)
+            log(f"Removed {path}, left by an interrupted checkpoint write.")
 
 
 def check_resume_config(model_dir, model_config):
@@ -335,12 +360,14 @@ class TrainingRun:
         (``train/``), sample grids and ``eval_log.jsonl`` go.
       eval_hook: optional callable(step, ema_generator) -> {name: float}.
       dataset_fn: optional callable(tf.distribute.InputContext) -> dataset of
-        per-replica (images, y) batches; default reads ``config.data``.
+        per-replica (images, y) batches; default reads ``data``.
+      data: the opened ``config.data`` (``tfbiggan.data.pipeline.open_source``);
+        opened here when None and no dataset_fn is given.
       log: callable(str) for console lines.
     """
 
     def __init__(self, config, strategy, model_dir, eval_hook=None,
-                 dataset_fn=None, log=None):
+                 dataset_fn=None, data=None, log=None):
         self.config = config
         self.strategy = strategy
         self.model_dir = model_dir
@@ -351,21 +378,33 @@ class TrainingRun:
         self.trainer = Trainer(config, strategy, log=self.log)
         if config.jit_compile:
             self.trainer.enable_jit()
-        self.dataset_fn = dataset_fn or self._default_dataset_fn
+        if dataset_fn is None:
+            self.data = data or open_source(config.data)
+            dataset_fn = self._default_dataset_fn
+        self.dataset_fn = dataset_fn
         self.dataset = strategy.distribute_datasets_from_function(self.dataset_fn)
         self.iterator = iter(self.dataset)
         self._make_checkpointing()
         z, y, self.grid_rows = fixed_grid_inputs(config.model, config.grid_rows,
                                                  config.grid_columns, config.seed)
         self.grid_z, self.grid_y = tf.constant(z), tf.constant(y)
-        self.writer = (tf.summary.create_file_writer(os.path.join(model_dir, "train"))
-                       if self.chief else tf.summary.create_noop_writer())
+        self._writer = None
         self.best_fid = self._read_best_fid()
+
+    @property
+    def writer(self):
+        """The TensorBoard writer, created on first use: a run that fails to
+        resume leaves no new file behind."""
+        if self._writer is None:
+            self._writer = (
+                tf.summary.create_file_writer(os.path.join(self.model_dir, "train"))
+                if self.chief else tf.summary.create_noop_writer())
+        return self._writer
 
     def _default_dataset_fn(self, input_context):
         cfg = self.config
         batch = input_context.get_per_replica_batch_size(cfg.micro_batch())
-        return make_train_dataset(cfg.data, cfg.model.resolution,
+        return make_train_dataset(self.data, cfg.model.resolution,
                                   cfg.model.num_classes, batch, seed=cfg.seed,
                                   input_context=input_context)
 
@@ -394,14 +433,28 @@ class TrainingRun:
         latest = tf.train.latest_checkpoint(self.model_dir)
         if latest is None:
             return None
-        status = self.checkpoint.restore(latest)
-        status.expect_partial()
+        try:
+            self.checkpoint.restore(latest).expect_partial()
+        except Exception as error:  # TF's reader raises many types for a bad file
+            raise ckpt_lib.unreadable_checkpoint_error(latest, error) from None
         self.log(f"Resumed from {latest} at step {int(self.trainer.step.numpy())}.")
         return latest
 
     def save(self):
+        """Writes ``ckpt-<step>``; RunWriteError (naming the last intact
+        checkpoint) when it cannot be written."""
         step = int(self.trainer.step.numpy())
-        path = self.manager.save(checkpoint_number=step)
+        try:
+            path = self.manager.save(checkpoint_number=step)
+        except (tf.errors.OpError, OSError) as error:
+            reason = getattr(error, "message", None) or str(error)
+            remove_stale_checkpoint_temps(self.write_dir, self.log)
+            raise RunWriteError(
+                f"Could not write checkpoint ckpt-{step} in {self.write_dir!r}: "
+                f"{reason.splitlines()[0]}. Training stopped at step {step}; the last "
+                f"complete checkpoint, {tf.train.latest_checkpoint(self.model_dir)!r}, "
+                "is intact. Free disk space (or fix the folder) and rerun the same "
+                "command to resume.") from None
         if not self.chief:
             tf.io.gfile.rmtree(self.write_dir)
             return None
@@ -410,8 +463,15 @@ class TrainingRun:
     # --- outputs -------------------------------------------------------------
 
     def _sample(self, truncation=None):
-        return self.trainer.ema_generator(self.grid_z, self.grid_y,
-                                          truncation=truncation).numpy()
+        # In chunks of the per-replica batch, which fits on one device by
+        # construction (80 images at once need ~21 GB for biggan-256's
+        # attention at 128x128).
+        chunk = max(1, self.trainer.local_batch)
+        generator = self.trainer.ema_generator
+        return np.concatenate([
+            generator(self.grid_z[i:i + chunk], self.grid_y[i:i + chunk],
+                      truncation=truncation).numpy()
+            for i in range(0, int(self.grid_z.shape[0]), chunk)])
 
     def write_grid(self, step, truncation=None, final=False):
         """Writes the EMA sample grid PNG next to the checkpoints (chief)."""
@@ -423,7 +483,9 @@ class TrainingRun:
         scale = max(1, 96 // self.config.model.resolution)
         path = save_image_grid(images, os.path.join(directory, name),
                                self.grid_rows, scale=scale)
-        shutil.copyfile(path, os.path.join(self.model_dir, "samples.png"))
+        latest = os.path.join(self.model_dir, "samples.png")
+        shutil.copyfile(path, latest + ".tmp")
+        os.replace(latest + ".tmp", latest)
         with self.writer.as_default(step=step):
             grid = make_grid(images, self.grid_rows)
             tf.summary.image("samples/ema_final" if final else "samples/ema",
@@ -454,16 +516,16 @@ class TrainingRun:
             + f"  ({format_duration(time.time() - start)})")
         self._log_scalars(step, {f"eval/{k}": v for k, v in results.items()})
         with tf.io.gfile.GFile(os.path.join(self.model_dir, "eval_log.jsonl"), "a") as f:
-            f.write(json.dumps({"step": step, **results}) + "\n")
+            f.write(json.dumps({"step": step, **results}) + "\n")  # one write per line
         fid = results.get("fid")
         if fid is not None and fid < self.best_fid:
             self.best_fid = fid
             best_dir = os.path.join(self.model_dir, "best")
             manager = tf.train.CheckpointManager(self.checkpoint, best_dir, max_to_keep=1)
             path = manager.save(checkpoint_number=step)
-            with tf.io.gfile.GFile(os.path.join(best_dir, "best.json"), "w") as f:
-                json.dump({"step": step, "checkpoint": os.path.basename(path),
-                           **results}, f, indent=2)
+            _atomic_write_text(os.path.join(best_dir, "best.json"), json.dumps(
+                {"step": step, "checkpoint": os.path.basename(path), **results},
+                indent=2))
             self.log(f"New best FID {fid:.4g} at step {step}: saved {path}.")
         return results
 
@@ -476,10 +538,11 @@ class TrainingRun:
         NaN/Inf (nothing is saved after the last good checkpoint).
         """
         cfg = self.config
+        self.restore()  # first: an unusable checkpoint stops before any write
         if self.chief:
             ckpt_lib.write_model_config(self.model_dir, cfg.model,
                                         settings=cfg.to_dict())
-        self.restore()
+            remove_stale_checkpoint_temps(self.model_dir, self.log)
         trainer = self.trainer
         step = int(trainer.step.numpy())
         start_step, metrics, stopped_by = step, {}, None
@@ -545,20 +608,38 @@ class TrainingRun:
         return TrainResult(step, metrics, stopped_by, self.manager.latest_checkpoint, None)
 
     def finish(self, metrics=None, start_step=None):
-        """Standing statistics for the EMA generator, final checkpoint, grid, eval."""
+        """Standing statistics for the EMA generator, final checkpoint, grid, eval.
+
+        With ``standing_batches=0`` no standing statistics are computed and the
+        final grid uses the moving averages.
+        """
         cfg = self.config
         step = int(self.trainer.step.numpy())
-        start = time.time()
-        accumulate_standing_stats(self.trainer.ema_generator,
-                                  num_batches=cfg.standing_batches,
-                                  batch_size=cfg.standing_batch_size, seed=cfg.seed)
-        self.log(f"Standing statistics of the EMA generator: "
-                 f"{format_duration(time.time() - start)}.")
+        truncation, statistics = None, "moving averages"
+        ema = self.trainer.ema_generator
+        if cfg.standing_batches and has_standing_stats(ema):
+            # Restored from a final checkpoint that has them: every training
+            # step copies G's unfilled statistics into the EMA generator, so
+            # filled ones belong to these exact weights. Recomputing would
+            # also move the spectral-norm vectors, breaking bitwise resumes.
+            self.log("Standing statistics of the EMA generator restored from the checkpoint.")
+        elif cfg.standing_batches:
+            start = time.time()
+            accumulate_standing_stats(ema, num_batches=cfg.standing_batches,
+                                      batch_size=cfg.standing_batch_size, seed=cfg.seed)
+            self.log(f"Standing statistics of the EMA generator: "
+                     f"{format_duration(time.time() - start)}.")
+        if cfg.standing_batches:
+            truncation, statistics = 1.0, "standing statistics at truncation 1.0"
+        else:
+            self.log("No standing statistics (--standing_batches=0); store them with "
+                     f"`python -m tfbiggan.evaluate standing --model_dir={self.model_dir}` "
+                     "before exporting or sampling with a truncation.")
         path = self.save()
-        grid = self.write_grid(step, truncation=1.0, final=True)
+        grid = self.write_grid(step, truncation=truncation, final=True)
         if grid:
             self.log(f"Saved checkpoint {path} and sample grid {grid} "
-                     "(EMA generator, standing statistics at truncation 1.0).")
+                     f"(EMA generator, {statistics}).")
         self.run_eval(step)
         self.writer.flush()
         return TrainResult(step, metrics or {}, None, path, grid)

@@ -44,6 +44,9 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_string("folder", None,
                         "--dataset=folder: directory of class sub-folders.", **f)
     flags.DEFINE_integer("shuffle_buffer", DataSpec().shuffle_buffer, "Shuffle buffer (examples).", **f)
+    flags.DEFINE_boolean("skip_bad_images", DataSpec().skip_bad_images,
+                         "--dataset=folder: train on the readable images when some "
+                         "cannot be decoded (default: stop before training).", **f)
     # Distribution and numerics.
     flags.DEFINE_enum("strategy", "default", STRATEGIES, "tf.distribute strategy.", **f)
     flags.DEFINE_string("tpu", "", "TPU name/address for TPUClusterResolver.", **f)
@@ -77,7 +80,8 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_integer("grid_columns", d["grid_columns"].default, "Samples per class row.", **f)
     flags.DEFINE_integer("grid_rows", d["grid_rows"].default, "Class rows (at most num_classes).", **f)
     flags.DEFINE_integer("standing_batches", d["standing_batches"].default, "Batches per truncation for "
-                         "the final standing statistics.", **f)
+                         "the final standing statistics (0: none; compute them later "
+                         "with `python -m tfbiggan.evaluate standing`).", **f)
     flags.DEFINE_integer("standing_batch_size", d["standing_batch_size"].default, "Batch for standing stats.", **f)
     # Evaluation hook (tfbiggan.evaluation).
     flags.DEFINE_integer("eval_every", d["eval_every"].default, "Evaluate every N steps and at the end "
@@ -104,7 +108,7 @@ def config_from_flags(fv=flags.FLAGS):
         raise ConfigError(f"Model flags: {error}") from None
     data = DataSpec(name=fv.dataset, split=fv.split, data_dir=fv.data_dir,
                     manual_dir=fv.manual_dir, folder=fv.folder,
-                    shuffle_buffer=fv.shuffle_buffer)
+                    shuffle_buffer=fv.shuffle_buffer, skip_bad_images=fv.skip_bad_images)
     names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "data"}
     return TrainConfig(model=model, data=data, **{n: getattr(fv, n) for n in names})
 
@@ -119,16 +123,25 @@ def config_from_argv(argv):
     return config_from_flags(fv)
 
 
-def _check_data(config):
-    from tfbiggan.data.pipeline import DataError, dataset_num_classes
+def open_data(config):
+    """Opens (prepares or scans) the training data once; ConfigError if unusable."""
+    from tfbiggan.data.pipeline import DataError, open_source
+    from tfbiggan.progress import Progress
+    bar = Progress(0, "scanning images") if config.data.name == "folder" else None
     try:
-        classes = dataset_num_classes(config.data)
+        source = open_source(config.data, progress=bar)
     except DataError as error:
         raise ConfigError(str(error)) from None
-    if classes != config.model.num_classes:
+    finally:
+        if bar is not None:
+            bar.close()
+    if source.num_classes != config.model.num_classes:
         raise ConfigError(
-            f"--dataset={config.data.name} has {classes} classes but the model has "
-            f"num_classes={config.model.num_classes}; pass --num_classes={classes}.")
+            f"--dataset={config.data.name} has {source.num_classes} classes but the model "
+            f"has num_classes={config.model.num_classes}; pass "
+            f"--num_classes={source.num_classes}.")
+    print(f"Data: {source.describe()}", flush=True)
+    return source
 
 
 def run(fv=flags.FLAGS, eval_hook=None):
@@ -144,7 +157,7 @@ def run(fv=flags.FLAGS, eval_hook=None):
     # Multi-worker strategies must exist before any other TF op runs.
     strategy = make_strategy(config.strategy, config.tpu)
     config.validate(strategy.num_replicas_in_sync)
-    _check_data(config)
+    source = open_data(config)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -155,7 +168,8 @@ def run(fv=flags.FLAGS, eval_hook=None):
             extractor=fv.eval_extractor, num_samples=fv.eval_num_samples,
             truncation=None, cache_dir=fv.eval_cache_dir,
             seed=fv.seed)
-    return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook).train()
+    return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook,
+                       data=source).train()
 
 
 def main(argv):
@@ -164,15 +178,19 @@ def main(argv):
     from absl import logging
     if not flags.FLAGS["verbosity"].present:  # tfds logs every file it opens
         logging.set_verbosity(logging.WARNING)
-    from tfbiggan.train.loop import NonFiniteLossError
+    from tfbiggan.checkpoint import RunDirError
+    from tfbiggan.train.loop import NonFiniteLossError, RunWriteError
     try:
         result = run()
-    except ConfigError as error:
+    except (ConfigError, RunDirError) as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 2
     except NonFiniteLossError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 3
+    except RunWriteError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 4
     if result.stopped_by:
         return 128 + {"SIGINT": 2, "SIGTERM": 15}.get(result.stopped_by, 0)
     return 0

@@ -1,10 +1,10 @@
-"""Helpers of the training tests that start `python -m tfbiggan.train`."""
+"""Helpers of the tests that start the command lines (`python -m tfbiggan.train`, ...)."""
 import os
 import socket
 import subprocess
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def train_command(model_dir, data_dir, *extra):
