@@ -20,7 +20,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfbiggan.models import get_preset  # noqa: E402
 from tfbiggan.train.config import TrainConfig  # noqa: E402
-from tfbiggan.train.loop import Trainer  # noqa: E402
+from tfbiggan.train.step import Trainer  # noqa: E402
 
 PRESETS = {"digits": "digits", "cifar": "biggan-cifar"}
 

@@ -1,4 +1,10 @@
-"""Publishing trained generators: TF-Hub-style SavedModels, TFLite, TF.js, web demo.
+"""Publishing generators: TF-Hub-style SavedModels, TFLite, TF.js, web demo.
+
+The export stages, one module each: ``source`` (a training run, a preset, or
+official weights) -> ``freeze`` (variable-free graphs) -> ``checks`` (graph,
+signatures, parity) -> ``publish`` (atomic); ``contract`` holds the signature
+names every stage uses, ``export`` runs them (``python -m hub_export.export``).
+Converters: ``tflite``, ``tfjs``; the browser demo: ``web``.
 
 Depends only on tfbiggan's public API; tfbiggan never imports hub_export.
 """

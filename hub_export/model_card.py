@@ -7,45 +7,22 @@ import datetime
 import json
 import os
 
-import numpy as np
-
-JSON_NAME = "model_card.json"
-MARKDOWN_NAME = "model_card.md"
-
-TRUNCATION_NOTE = (
-    "truncation is clamped to [0, 1] inside the graph (values below 0 act as 0, above 1 "
-    "as 1). It selects the batch norms' standing statistics stored at 0.00, 0.02, ..., "
-    "1.00, linearly interpolated. Sample z as truncation * truncnorm(-2, 2) with the "
-    "same truncation.")
-NON_FINITE_NOTE = (
-    "Non-finite inputs: TensorFlow (hub.load, TFSMLayer, hub.KerasLayer) raises "
-    "InvalidArgumentError naming the input ('input 'z' holds NaN or Inf ...') when z, y, "
-    "truncation or images hold a NaN or Inf. The TFLite and TF.js conversions cannot "
-    "raise; there an image (or logit) is NaN wherever its own z / y row is not finite, "
-    "and all of them are NaN when truncation is not finite. Finite rows are unaffected.")
-SHAPE_NOTE = ("Inputs have static trailing dimensions: a z of the wrong width or a y with "
-              "the wrong number of classes is rejected by TensorFlow with an error naming "
-              "the expected TensorSpec. y may be one-hot or any soft mix of classes (no "
-              "check that rows sum to 1).")
+import tfbiggan
+from hub_export.contract import (DISCRIMINATOR_SIGNATURE, LOGITS_KEY, MODEL_CARD_JSON,
+                                 MODEL_CARD_MARKDOWN, NON_FINITE_NOTE, OUTPUT_KEY,
+                                 SHAPE_NOTE, SIGNATURE, TRUNCATION_NOTE)
+from tfbiggan.models import count_parameters
+from tfbiggan.truncation import NUM_TRUNCATION_POINTS, TRUNCATION_RANGE
 
 
 def _tensor(name, dtype, shape, description):
     return {"name": name, "dtype": dtype, "shape": shape, "description": description}
 
 
-def _trainable(model):
-    """Trainable parameters (standing statistics and SN vectors excluded)."""
-    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
-
-
 def build(source):
-    """The card of an ``export.Source`` as a JSON-serialisable dict."""
-    import tfbiggan
-    from hub_export import export
-    from tfbiggan.layers import NUM_TRUNCATION_POINTS
+    """The card of a ``hub_export.source.Source`` as a JSON-serialisable dict."""
     cfg = source.config
     r = cfg.resolution
-    generator = export.SIGNATURE
     return {
         "name": f"tfbiggan {source.preset or cfg.architecture + '-' + str(r)}",
         "preset": source.preset,
@@ -54,8 +31,8 @@ def build(source):
         "z_dim": cfg.z_dim,
         "num_classes": cfg.num_classes,
         "config": cfg.to_dict(),
-        "generator_parameters": _trainable(source.generator),
-        "discriminator_parameters": _trainable(source.discriminator),
+        "generator_parameters": count_parameters(source.generator),
+        "discriminator_parameters": count_parameters(source.discriminator),
         "weights": "EMA generator" if source.init == "checkpoint" else
                    "random initialisation (untrained; for trying the pipeline)",
         "init": source.init,
@@ -64,7 +41,7 @@ def build(source):
         "checkpoint": source.checkpoint,
         "metrics": source.metrics,
         "truncation": {
-            "range": [0.0, 1.0],
+            "range": list(TRUNCATION_RANGE),
             "grid_points": NUM_TRUNCATION_POINTS,
             "interpolation": "linear between grid points",
             "out_of_range": "clamp",
@@ -74,23 +51,23 @@ def build(source):
         "z_sampling": "truncation * truncnorm(-2, 2)",
         "image_to_uint8": "clip(((images + 1) / 2) * 256, 0, 255)",
         "signatures": {
-            generator: {
+            SIGNATURE: {
                 "inputs": [
                     _tensor("z", "float32", [None, cfg.z_dim], "latent"),
                     _tensor("y", "float32", [None, cfg.num_classes],
                             "one-hot class, or a soft mix of classes"),
                     _tensor("truncation", "float32", [], "scalar in [0, 1] (clamped)"),
                 ],
-                "outputs": {export.OUTPUT_KEY: _tensor(
+                "outputs": {OUTPUT_KEY: _tensor(
                     "default", "float32", [None, r, r, 3], "images in [-1, 1], NHWC")},
             },
-            export.DISCRIMINATOR_SIGNATURE: {
+            DISCRIMINATOR_SIGNATURE: {
                 "inputs": [
                     _tensor("images", "float32", [None, r, r, 3], "images in [-1, 1], NHWC"),
                     _tensor("y", "float32", [None, cfg.num_classes],
                             "one-hot class, or a soft mix"),
                 ],
-                "outputs": {export.LOGITS_KEY: _tensor(
+                "outputs": {LOGITS_KEY: _tensor(
                     "logits", "float32", [None], "projection-discriminator logits")},
             },
         },
@@ -157,14 +134,14 @@ def to_markdown(card):
 
 def write(export_dir, card):
     """Writes ``model_card.json`` and ``model_card.md`` into ``export_dir``."""
-    with open(os.path.join(export_dir, JSON_NAME), "w", encoding="utf-8") as f:
+    with open(os.path.join(export_dir, MODEL_CARD_JSON), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
-    with open(os.path.join(export_dir, MARKDOWN_NAME), "w", encoding="utf-8") as f:
+    with open(os.path.join(export_dir, MODEL_CARD_MARKDOWN), "w", encoding="utf-8") as f:
         f.write(to_markdown(card))
 
 
 def read(export_dir):
     """The dict stored in ``export_dir/model_card.json``."""
-    with open(os.path.join(export_dir, JSON_NAME), encoding="utf-8") as f:
+    with open(os.path.join(export_dir, MODEL_CARD_JSON), encoding="utf-8") as f:
         return json.load(f)

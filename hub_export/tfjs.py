@@ -36,7 +36,8 @@ import types
 
 import numpy as np
 
-from hub_export import edge_check
+from hub_export import checks
+from hub_export.contract import MODEL_CARD_JSON, SIGNATURE
 
 TOLERANCE = 1e-4
 TFJS_VERSION = "4.22.0"
@@ -49,7 +50,6 @@ _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parent      # .../hub_export
 _REPO_ROOT = _PACKAGE_ROOT.parent                            # holds hub_export/
 RUN_GRAPH_MODEL_JS = _PACKAGE_ROOT / "js" / "run_graph_model.mjs"
 _TFDF = "tensorflow_decision_forests"
-MODEL_CARD = "model_card.json"  # hub_export.model_card.JSON_NAME; copied when present
 
 
 # --------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def _tfdf_stand_in():
     return module
 
 
-def convert_in_this_process(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE):
+def convert_in_this_process(saved_model_dir, output_dir, signature=SIGNATURE):
     """Runs the tensorflowjs converter in the calling process.
 
     Registers the ``tensorflow_decision_forests`` stand-in in ``sys.modules``
@@ -127,7 +127,7 @@ _CHILD_CODE = ("import sys; from hub_export.tfjs import convert_in_this_process;
                "convert_in_this_process(*sys.argv[1:])")
 
 
-def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
+def convert(saved_model_dir, output_dir, signature=SIGNATURE,
             python=sys.executable, timeout_s=1800):
     """Converts one SavedModel signature to a TF.js graph model in ``output_dir``.
 
@@ -141,7 +141,7 @@ def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
       ValueError / FileNotFoundError: the SavedModel or signature is missing.
       RuntimeError: the converter failed; the message ends with its stderr.
     """
-    edge_check.read_signature(saved_model_dir, signature)  # clear error if missing
+    checks.read_signature(saved_model_dir, signature)  # clear error if missing
     if not converter_installed():
         raise ImportError(f"The tensorflowjs converter is not installed. Install it with: "
                           f"{CONVERTER_INSTALL}")
@@ -162,9 +162,9 @@ def convert(saved_model_dir, output_dir, signature=edge_check.DEFAULT_SIGNATURE,
             f"{CONVERTER_INSTALL}\n--- converter output (tail) ---\n{tail}")
     _ensure_shape_to_identity(os.path.join(output_dir, "model.json"))
     # The export's model card travels with the graph model; the web demo reads it.
-    card = os.path.join(saved_model_dir, MODEL_CARD)
+    card = os.path.join(saved_model_dir, MODEL_CARD_JSON)
     if os.path.isfile(card):
-        shutil.copyfile(card, os.path.join(output_dir, MODEL_CARD))
+        shutil.copyfile(card, os.path.join(output_dir, MODEL_CARD_JSON))
     return sorted(os.listdir(output_dir))
 
 
@@ -199,12 +199,6 @@ def find_tfjs_package(search_from=None):
     raise FileNotFoundError(
         f"@tensorflow/tfjs is not installed under any of {[str(s) for s in starts]} "
         f"(nor their parents). Run: {NPM_INSTALL}")
-
-
-def tfjs_package_version(pkg_dir):
-    """``version`` field of an npm package directory."""
-    with open(pathlib.Path(pkg_dir) / "package.json", encoding="utf-8") as f:
-        return json.load(f)["version"]
 
 
 # --------------------------------------------------------------------------
@@ -272,8 +266,8 @@ def run_in_node(tfjs_dir, cases, node=None, search_from=None, timeout_s=1800):
     return outputs, info
 
 
-def verify(tfjs_dir, saved_model_dir, signature=edge_check.DEFAULT_SIGNATURE,
-           batches=edge_check.DEFAULT_BATCHES, truncations=edge_check.DEFAULT_TRUNCATIONS,
+def verify(tfjs_dir, saved_model_dir, signature=SIGNATURE,
+           batches=checks.DEFAULT_BATCHES, truncations=checks.DEFAULT_TRUNCATIONS,
            seed=0, node=None, reference=None, log=None):
     """Compares the TF.js graph model (run in Node) with the SavedModel.
 
@@ -281,15 +275,15 @@ def verify(tfjs_dir, saved_model_dir, signature=edge_check.DEFAULT_SIGNATURE,
       The largest absolute difference over all outputs and cases (float).
     """
     log = log or (lambda line: None)
-    reference = reference or edge_check.SavedModelReference(saved_model_dir, signature)
-    cases = edge_check.make_cases(reference.info, batches, truncations, seed)
+    reference = reference or checks.SavedModelReference(saved_model_dir, signature)
+    cases = checks.make_cases(reference.info, batches, truncations, seed)
     outputs, info = run_in_node(tfjs_dir, cases, node=node)
     log(f"  Node: @tensorflow/tfjs {info['tfjs_version']} on the {info['backend']} "
         f"backend, model loaded in {info['load_ms']:.1f} ms")
     worst = 0.0
     for feed, got, run in zip(cases, outputs, info["runs"]):
-        diff = edge_check.max_abs_diff(got, reference(feed), f"TF.js model {tfjs_dir}")
-        log(f"  {edge_check.describe_feed(feed)}: max|diff| {diff:.3g} ({run['ms']:.1f} ms)")
+        diff = checks.max_abs_diff(got, reference(feed), f"TF.js model {tfjs_dir}")
+        log(f"  {checks.describe_feed(feed)}: max|diff| {diff:.3g} ({run['ms']:.1f} ms)")
         worst = max(worst, diff)
     return worst
 
@@ -301,7 +295,7 @@ def main(argv):
                         flag_values=fl)
     flags.DEFINE_string("output", None, "Directory for model.json and weight shards.",
                         flag_values=fl)
-    flags.DEFINE_string("signature", edge_check.DEFAULT_SIGNATURE,
+    flags.DEFINE_string("signature", SIGNATURE,
                         "SavedModel signature to convert.", flag_values=fl)
     flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", flag_values=fl)
     flags.DEFINE_bool("verify", True, "Run the converted model in Node and compare.",
@@ -317,7 +311,7 @@ def main(argv):
         start = time.perf_counter()
         files = convert(fl.saved_model, fl.output, fl.signature)
         size = sum(os.path.getsize(os.path.join(fl.output, f)) for f in files)
-        print(f"wrote {fl.output}: {', '.join(files)} ({edge_check.human_size(size)}, "
+        print(f"wrote {fl.output}: {', '.join(files)} ({checks.human_size(size)}, "
               f"converted in {time.perf_counter() - start:.1f} s)")
         if not fl.verify:
             return

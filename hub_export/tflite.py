@@ -25,20 +25,21 @@ import os
 import sys
 import time
 
-from hub_export import edge_check
+from hub_export import checks
+from hub_export.contract import SIGNATURE
 
 VARIANTS = ("float32", "float16", "dynamic_range")
 TOLERANCES = {"float32": 1e-4, "float16": 2e-2, "dynamic_range": 1e-1}
 LITERT_INSTALL = "pip install 'tfbiggan[edge]'  (or: pip install ai-edge-litert==2.3.0)"
 
 
-def output_filename(variant, signature=edge_check.DEFAULT_SIGNATURE):
+def output_filename(variant, signature=SIGNATURE):
     """``generator_float32.tflite`` for ``default``, else ``<signature>_<variant>.tflite``."""
-    stem = "generator" if signature == edge_check.DEFAULT_SIGNATURE else signature
+    stem = "generator" if signature == SIGNATURE else signature
     return f"{stem}_{variant}.tflite"
 
 
-def convert(saved_model_dir, variant="float32", signature=edge_check.DEFAULT_SIGNATURE):
+def convert(saved_model_dir, variant="float32", signature=SIGNATURE):
     """Converts one signature of the SavedModel to a TFLite flatbuffer.
 
     Args:
@@ -53,7 +54,7 @@ def convert(saved_model_dir, variant="float32", signature=edge_check.DEFAULT_SIG
     """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}; use one of {', '.join(VARIANTS)}.")
-    edge_check.read_signature(saved_model_dir, signature)  # clear error if missing
+    checks.read_signature(saved_model_dir, signature)  # clear error if missing
     import tensorflow as tf  # lazy: heavy import
     converter = tf.lite.TFLiteConverter.from_saved_model(
         saved_model_dir, signature_keys=[signature])
@@ -82,7 +83,7 @@ def _interpreter_class():
     return Interpreter
 
 
-def load_runner(tflite_path, signature=edge_check.DEFAULT_SIGNATURE,
+def load_runner(tflite_path, signature=SIGNATURE,
                 default_delegates=True):
     """Loads a .tflite file in LiteRT.
 
@@ -122,8 +123,8 @@ def _check_dynamic_batch(runner, tflite_path):
                 "batch dimension.")
 
 
-def verify(tflite_path, saved_model_dir, signature=edge_check.DEFAULT_SIGNATURE,
-           batches=edge_check.DEFAULT_BATCHES, truncations=edge_check.DEFAULT_TRUNCATIONS,
+def verify(tflite_path, saved_model_dir, signature=SIGNATURE,
+           batches=checks.DEFAULT_BATCHES, truncations=checks.DEFAULT_TRUNCATIONS,
            seed=0, reference=None, log=None, default_delegates=False):
     """Runs the .tflite file in LiteRT and compares it with the SavedModel.
 
@@ -139,31 +140,31 @@ def verify(tflite_path, saved_model_dir, signature=edge_check.DEFAULT_SIGNATURE,
     Args:
       tflite_path: a file written by ``convert``.
       saved_model_dir: the SavedModel it came from.
-      batches, truncations, seed: the test feeds (see ``edge_check.make_cases``).
-      reference: an ``edge_check.SavedModelReference`` to reuse, or None.
+      batches, truncations, seed: the test feeds (see ``checks.make_cases``).
+      reference: an ``checks.SavedModelReference`` to reuse, or None.
       log: optional callable taking one line of text (load time, per-case diff).
     Returns:
       The largest absolute difference over all outputs and cases (float).
     """
     log = log or (lambda line: None)
-    reference = reference or edge_check.SavedModelReference(saved_model_dir, signature)
+    reference = reference or checks.SavedModelReference(saved_model_dir, signature)
     runner, load_seconds = load_runner(tflite_path, signature, default_delegates)
     log(f"  loaded in LiteRT in {load_seconds * 1e3:.1f} ms")
     _check_dynamic_batch(runner, tflite_path)
     worst = 0.0
-    for feed in edge_check.make_cases(reference.info, batches, truncations, seed):
+    for feed in checks.make_cases(reference.info, batches, truncations, seed):
         start = time.perf_counter()
         got = runner(**feed)
         seconds = time.perf_counter() - start
-        diff = edge_check.max_abs_diff(got, reference(feed), f"TFLite {tflite_path}")
-        log(f"  {edge_check.describe_feed(feed)}: max|diff| {diff:.3g} "
+        diff = checks.max_abs_diff(got, reference(feed), f"TFLite {tflite_path}")
+        log(f"  {checks.describe_feed(feed)}: max|diff| {diff:.3g} "
             f"({seconds * 1e3:.1f} ms)")
         worst = max(worst, diff)
     return worst
 
 
 def convert_and_verify(saved_model_dir, output_dir, variants=VARIANTS,
-                       signature=edge_check.DEFAULT_SIGNATURE, seed=0, log=print):
+                       signature=SIGNATURE, seed=0, log=print):
     """Writes one .tflite per variant into ``output_dir`` and verifies each.
 
     Returns:
@@ -171,7 +172,7 @@ def convert_and_verify(saved_model_dir, output_dir, variants=VARIANTS,
     """
     _interpreter_class()  # fail before the slow conversion when LiteRT is missing
     os.makedirs(output_dir, exist_ok=True)
-    reference = edge_check.SavedModelReference(saved_model_dir, signature)
+    reference = checks.SavedModelReference(saved_model_dir, signature)
     results = {}
     for variant in variants:
         start = time.perf_counter()
@@ -179,7 +180,7 @@ def convert_and_verify(saved_model_dir, output_dir, variants=VARIANTS,
         path = os.path.join(output_dir, output_filename(variant, signature))
         with open(path, "wb") as f:
             f.write(flatbuffer)
-        log(f"{variant}: wrote {path} ({edge_check.human_size(len(flatbuffer))}, "
+        log(f"{variant}: wrote {path} ({checks.human_size(len(flatbuffer))}, "
             f"converted in {time.perf_counter() - start:.1f} s)")
         diff = verify(path, saved_model_dir, signature, seed=seed,
                       reference=reference, log=log)
@@ -211,7 +212,7 @@ def main(argv):
     flags.DEFINE_string("output", None, "Directory for the .tflite files.", flag_values=fl)
     flags.DEFINE_string("variants", ",".join(VARIANTS),
                         f"Comma-separated subset of {','.join(VARIANTS)}.", flag_values=fl)
-    flags.DEFINE_string("signature", edge_check.DEFAULT_SIGNATURE,
+    flags.DEFINE_string("signature", SIGNATURE,
                         "SavedModel signature to convert.", flag_values=fl)
     flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", flag_values=fl)
     flags.DEFINE_bool("strict", False, "Also fail when float16 / dynamic_range exceed "

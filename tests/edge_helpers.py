@@ -1,4 +1,4 @@
-"""Helpers shared by the edge-conversion tests (tests/edge, tests/export).
+"""Helpers shared by the edge-conversion tests (tests/hub_export).
 
 Tests skip only when an external tool is absent; tests/run.sh installs them all.
 """
@@ -20,10 +20,10 @@ def skip_unless_node_packages():
         pytest.skip(f"npm packages are not installed: {tfjs.NPM_INSTALL}")
 
 
-def render_site(site_dir, query, screenshot, copy_to):
+def render_site(site_dir, query, screenshot):
     """Serves ``site_dir`` on 127.0.0.1, renders ``index.html?query`` in headless
-    Chromium with pixel readback, saves the screenshot (and a copy at
-    ``copy_to`` for people to look at) and returns the page's report."""
+    Chromium with pixel readback, saves the screenshot (its path is printed, to
+    look at with ``pytest -s``) and returns the page's report."""
     skip_unless_node_packages()
     try:
         browser.find_chromium()
@@ -35,5 +35,5 @@ def render_site(site_dir, query, screenshot, copy_to):
     finally:
         server.shutdown()
         server.server_close()
-    shutil.copyfile(screenshot, copy_to)
+    print(f"screenshot: {screenshot}")
     return report

@@ -21,7 +21,7 @@ class Progress:
 
     Use as ``bar.update(done)`` (absolute) or as a
     ``callback(done, total, seconds_elapsed)`` (what
-    `tfbiggan.standing.accumulate_standing_stats` calls). On a terminal the
+    `tfbiggan.models.accumulate_standing_stats` calls). On a terminal the
     line is redrawn in place; otherwise (logs, pipes) a line is printed at most
     every `min_interval` seconds and at the end.
     """

@@ -13,17 +13,6 @@ import os
 from absl import app, flags
 
 
-def count_trainable(model):
-    """Number of trainable scalars of a built Keras model."""
-    total = 0
-    for variable in model.trainable_variables:
-        size = 1
-        for dim in variable.shape:
-            size *= int(dim)
-        total += size
-    return total
-
-
 def summarize(preset, discriminator=True, executed_flops=False):
     """A dict describing ``preset``; builds G (and D when ``discriminator``).
 
@@ -34,7 +23,7 @@ def summarize(preset, discriminator=True, executed_flops=False):
     generator_gflops_executed when ``executed_flops``.
     """
     # pylint: disable=import-outside-toplevel
-    from tfbiggan.models import Discriminator, Generator, get_preset
+    from tfbiggan.models import Discriminator, Generator, count_parameters, get_preset
     from tfbiggan.models.flops import generator_flops_per_image
 
     cfg = get_preset(preset)
@@ -47,7 +36,7 @@ def summarize(preset, discriminator=True, executed_flops=False):
         "resolution": r,
         "z_dim": cfg.z_dim,
         "num_classes": cfg.num_classes,
-        "generator_params": count_trainable(generator),
+        "generator_params": count_parameters(generator),
         "discriminator_params": None,
         "generator_gflops": generator_flops_per_image(generator, nominal=True) / 1e9,
         "generator_inputs": {"z": ["batch", cfg.z_dim], "y": ["batch", cfg.num_classes],
@@ -64,7 +53,7 @@ def summarize(preset, discriminator=True, executed_flops=False):
     if discriminator:
         disc = Discriminator(cfg)
         disc.build()
-        info["discriminator_params"] = count_trainable(disc)
+        info["discriminator_params"] = count_parameters(disc)
     return info
 
 
@@ -108,7 +97,7 @@ def main(argv):
 
 def define_flags():
     # pylint: disable=import-outside-toplevel
-    from tfbiggan.models.config import PRESETS
+    from tfbiggan.models import PRESETS
     flags.DEFINE_enum("preset", "biggan-deep-128", sorted(PRESETS), "Model preset.")
     flags.DEFINE_bool("json", False, "Print one JSON object.")
     flags.DEFINE_bool("discriminator", True,

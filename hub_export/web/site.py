@@ -16,6 +16,7 @@ import shutil
 import threading
 
 from hub_export import tfjs
+from hub_export.contract import MODEL_CARD_JSON
 
 PAGE_DIR = pathlib.Path(__file__).resolve().parent
 PAGE_FILES = ("index.html", "app.js", "sampling.js", "style.css")
@@ -75,7 +76,7 @@ def build_site(model_dir, output_dir, labels=None, model_card=None, tf_min_js=No
         _check_labels(labels)
         shutil.copyfile(labels, out / "model" / "labels.json")
     if model_card:
-        shutil.copyfile(model_card, out / "model" / "model_card.json")
+        shutil.copyfile(model_card, out / "model" / MODEL_CARD_JSON)
     return out
 
 

@@ -171,17 +171,11 @@ def test_cli_bad_input(row, env):
     assert not os.path.exists(env["new"]) or not os.listdir(env["new"])
 
 
-# --- signature inputs of an export (tests/export/conftest.py's tiny export is
-# not visible from here, so this module exports its own) ---
+# --- signature inputs of the tiny export (tests/conftest.py) ---
 
 @pytest.fixture(scope="module")
-def signatures(tmp_path_factory):
-    from hub_export import export
-    source = export.random_source("tiny", seed=0, standing_batches=1, standing_batch_size=2,
-                                  log=lambda line: None)
-    path, _ = export.export(source, str(tmp_path_factory.mktemp("sig") / "tiny"),
-                            log=lambda line: None)
-    return tf.saved_model.load(path).signatures
+def signatures(tiny_export):
+    return tf.saved_model.load(tiny_export[0]).signatures
 
 
 def _feed(**changes):

@@ -6,10 +6,11 @@ import sys
 
 import pytest
 
-from tfbiggan.models import Discriminator, get_preset
-from tfbiggan.summary import count_trainable, format_summary, summarize
+from cli_helpers import REPO as ROOT
+from tfbiggan.layers import SNDense, StandingBatchNorm
+from tfbiggan.models import count_parameters, get_preset
+from tfbiggan.summary import format_summary, summarize
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_biggan_deep_128_generator_params_and_flops():
@@ -43,10 +44,18 @@ def test_biggan_128_params():
     assert abs(total - 158.3e6) / 158.3e6 < 1e-3
 
 
-def test_tiny_discriminator_count_matches_variable_shapes():
-    d = Discriminator(get_preset("tiny"))
-    d.build()
-    assert count_trainable(d) == sum(int(v.numpy().size) for v in d.trainable_variables)
+def test_count_parameters_counts_trainable_scalars_only():
+    # A batch norm over 5 channels, counted by hand: scale and offset are the
+    # 10 trainable scalars; moving (2 x 5), standing (2 x 51 x 5) and
+    # accumulator (5 + 5 + 1) statistics are not parameters.
+    layer = StandingBatchNorm()
+    layer.build((None, 5))
+    assert count_parameters(layer) == 10
+    assert count_parameters(layer, trainable=False) == 10 + 10 + 510 + 11
+    # A spectrally normalised dense layer: kernel 4 x 3 and bias 3, not u.
+    dense = SNDense(3)
+    dense.build((None, 4))
+    assert count_parameters(dense) == 15
 
 
 def test_cli_json():

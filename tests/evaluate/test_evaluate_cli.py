@@ -10,12 +10,13 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from conftest import run_cli
-from tfbiggan import evaluation as E
-from tfbiggan.checkpoint import load_run
-from tfbiggan.models import Generator, get_preset
+from run_helpers import run_cli
+from tfbiggan.evaluate.generate import ensure_standing_stats, generate_images
+from tfbiggan.evaluate.pictures import class_grid, class_interpolation, class_mixes
+from tfbiggan.models import Generator, get_preset, has_standing_stats
 from tfbiggan.progress import Progress, format_duration
-from tfbiggan.sampling import one_hot
+from tfbiggan.run import load_run
+from tfbiggan.truncation import one_hot, sample_latents
 
 
 def _png(path):
@@ -75,24 +76,24 @@ def test_grid_has_one_row_per_class(tiny_run_with_standing, tmp_path):
 
 
 def test_class_grid_rows_share_latents_and_differ_by_class(tiny_ema):
-    images = E.class_grid(tiny_ema, [0, 1], samples_per_class=3, truncation=0.5)
+    images = class_grid(tiny_ema, [0, 1], samples_per_class=3, truncation=0.5)
     assert images.shape == (6, 32, 32, 3)
     assert images.min() >= -1 and images.max() <= 1
-    z = E.sample_latents(3, tiny_ema.config.z_dim, 0.5)
+    z = sample_latents(3, tiny_ema.config.z_dim, 0.5)
     expected = tiny_ema(z, one_hot([1, 1, 1], 4), truncation=0.5).numpy()
     np.testing.assert_allclose(images[3:], expected, atol=1e-5)
     assert not np.allclose(images[:3], images[3:])
 
 
 def test_interpolation_endpoints_are_the_pure_classes(tiny_ema):
-    z = E.sample_latents(1, tiny_ema.config.z_dim, 0.8, seed=3)
-    strip = E.class_interpolation(tiny_ema, 1, 3, num_steps=5, truncation=0.8, z=z)
+    z = sample_latents(1, tiny_ema.config.z_dim, 0.8, seed=3)
+    strip = class_interpolation(tiny_ema, 1, 3, num_steps=5, truncation=0.8, z=z)
     assert strip.shape == (5, 32, 32, 3)
     ends = tiny_ema(np.repeat(z, 2, 0), one_hot([1, 3], 4), truncation=0.8).numpy()
     np.testing.assert_allclose(strip[0], ends[0], atol=1e-5)
     np.testing.assert_allclose(strip[-1], ends[1], atol=1e-5)
     assert not np.allclose(strip[2], strip[0], atol=1e-4)
-    mixes = E.class_mixes(1, 3, 5, 4)
+    mixes = class_mixes(1, 3, 5, 4)
     np.testing.assert_allclose(mixes.sum(1), 1.0)
     np.testing.assert_allclose(mixes[2], [0, 0.5, 0, 0.5])
 
@@ -110,29 +111,29 @@ def test_truncation_without_standing_stats(caplog):
     generator = Generator(get_preset("tiny"))
     generator.build()
     # Never silently normalised with something else...
-    with pytest.raises(ValueError, match="no standing statistics"):
-        E.generate_images(generator, 4, truncation=0.5)
-    E.generate_images(generator, 4, truncation=None)        # moving averages: fine
+    with pytest.raises(ValueError, match="no standing batch-norm statistics"):
+        generate_images(generator, 4, truncation=0.5)
+    generate_images(generator, 4, truncation=None)        # moving averages: fine
     # ...the CLI computes them first and says so.
     with caplog.at_level("WARNING"):
-        assert E.ensure_standing_stats(generator, num_batches=1, batch_size=4,
+        assert ensure_standing_stats(generator, num_batches=1, batch_size=4,
                                        progress=False)
     assert "no standing statistics" in caplog.text
-    assert E.has_standing_stats(generator)
-    assert not E.ensure_standing_stats(generator)
-    images, labels = E.generate_images(generator, 6, truncation=0.5)
+    assert has_standing_stats(generator)
+    assert not ensure_standing_stats(generator)
+    images, labels = generate_images(generator, 6, truncation=0.5)
     assert images.shape == (6, 32, 32, 3) and list(labels) == [0, 1, 2, 3, 0, 1]
 
 
 def test_sample_latents_follow_the_tfhub_convention():
-    base = E.sample_latents(50, 8, 1.0, seed=1)
-    half = E.sample_latents(50, 8, 0.5, seed=1)
+    base = sample_latents(50, 8, 1.0, seed=1)
+    half = sample_latents(50, 8, 0.5, seed=1)
     np.testing.assert_allclose(half, 0.5 * base, rtol=1e-6)
     assert np.abs(base).max() <= 2.0
-    assert np.all(E.sample_latents(4, 8, 0.0) == 0)
-    assert np.abs(E.sample_latents(2000, 8, None)).max() > 2.0   # untruncated N(0, 1)
+    assert np.all(sample_latents(4, 8, 0.0) == 0)
+    assert np.abs(sample_latents(2000, 8, None)).max() > 2.0   # untruncated N(0, 1)
     with pytest.raises(ValueError):
-        E.sample_latents(2, 8, 1.5)
+        sample_latents(2, 8, 1.5)
 
 
 def test_progress_bar_reports_eta():

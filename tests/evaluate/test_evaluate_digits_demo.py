@@ -1,7 +1,7 @@
 """The shipped digits recipe, shortened: classifier FID falls and the class
 accuracy of the samples rises from step 0 to the end.
 
-Drives the real training loop (tfbiggan.train.loop.TrainingRun) with the
+Drives the real training loop (tfbiggan.train.training_run.TrainingRun) with the
 evaluation hook, which the loop calls at step 0 of a fresh run and at the end.
 The settings are configs/digits.flags with fewer steps (TFBIGGAN_DEMO_STEPS,
 default 750). Slow: about 7 minutes on 2 cores.
@@ -10,9 +10,10 @@ import os
 
 import pytest
 
+from cli_helpers import REPO
+
 pytestmark = pytest.mark.slow
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _digits_recipe(**overrides):
@@ -23,8 +24,8 @@ def _digits_recipe(**overrides):
 
 def test_digits_fid_falls_and_accuracy_rises(tmp_path, digits_classifier_path,
                                              eval_cache_dir):
-    from tfbiggan.evaluation import make_training_eval_hook
-    from tfbiggan.train.loop import TrainingRun
+    from tfbiggan.evaluate.hook import make_training_eval_hook
+    from tfbiggan.train.training_run import TrainingRun
     from tfbiggan.train.strategy import make_strategy
 
     steps = int(os.environ.get("TFBIGGAN_DEMO_STEPS", "750"))

@@ -6,11 +6,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan import evaluation as E
 from tfbiggan.data import load_arrays
-from tfbiggan.metrics.extractors import (ClassifierExtractor, build_small_classifier,
-                                         save_reference_stats)
-from tfbiggan.models import Generator, get_preset
+from tfbiggan.evaluate.classifier import build_small_classifier
+from tfbiggan.evaluate.hook import make_training_eval_hook
+from tfbiggan.evaluate.references import (get_reference_stats, real_image_batches,
+                                          reference_stats_path)
+from tfbiggan.evaluate.scoring import metrics_from_outputs
+from tfbiggan.metrics.extractors import ClassifierExtractor
+from tfbiggan.metrics.reference_stats import save_reference_stats
+from tfbiggan.models import Generator, get_preset, has_standing_stats
 
 EXPECTED_KEYS = {"fid", "inception_score", "inception_score_std", "kid", "kid_std",
                  "precision", "recall", "accuracy", "num_samples"}
@@ -50,7 +54,7 @@ class Noise:
 def test_hook_separates_real_like_samples_from_noise(digits_classifier_path,
                                                       eval_cache_dir):
     config = get_preset("digits")
-    hook = E.make_training_eval_hook(
+    hook = make_training_eval_hook(
         config, "digits", None, f"classifier:{digits_classifier_path}",
         num_samples=200, truncation=None, cache_dir=eval_cache_dir, seed=0)
     assert hook.extractor_name.startswith("digits_classifier:")
@@ -71,7 +75,7 @@ def test_hook_separates_real_like_samples_from_noise(digits_classifier_path,
     assert real["precision"] > noise["precision"]
     assert [s for s, _ in hook.history] == [0, 1]
 
-    again = E.make_training_eval_hook(
+    again = make_training_eval_hook(
         config, "digits", None, f"classifier:{digits_classifier_path}", 20, None,
         eval_cache_dir, 0)
     assert again.reference_path == hook.reference_path
@@ -84,13 +88,13 @@ def test_hook_with_truncation_leaves_the_training_generator_alone(
     generator = Generator(config)
     generator.build()
     before = [w.numpy().copy() for w in generator.weights]
-    hook = E.make_training_eval_hook(
+    hook = make_training_eval_hook(
         config, "digits", None, f"classifier:{digits_classifier_path}",
         num_samples=20, truncation=0.5, cache_dir=eval_cache_dir, seed=0)
     hook.standing_batches, hook.standing_batch_size = 2, 8   # keep the test fast
     results = hook(7, generator)
     assert set(results) == EXPECTED_KEYS and np.isfinite(results["fid"])
-    assert not E.has_standing_stats(generator)
+    assert not has_standing_stats(generator)
     for old, new in zip(before, generator.weights):
         np.testing.assert_array_equal(old, new.numpy())
     # The private copy did get standing statistics for t = 0.5 (grid index 25).
@@ -101,7 +105,7 @@ def test_hook_with_truncation_leaves_the_training_generator_alone(
 
 def test_hook_needs_enough_samples(digits_classifier_path, eval_cache_dir):
     with pytest.raises(ValueError, match="num_samples"):
-        E.make_training_eval_hook(get_preset("digits"), "digits", None,
+        make_training_eval_hook(get_preset("digits"), "digits", None,
                                   f"classifier:{digits_classifier_path}", 5, None,
                                   eval_cache_dir, 0)
 
@@ -111,18 +115,18 @@ def test_extractors_are_never_mixed(tmp_path, digits_classifier_path, eval_cache
     other = ClassifierExtractor(build_small_classifier(32, 3, 10, seed=3,
                                                        name="digits_classifier"))
     assert mine.name != other.name
-    stats, path = E.get_reference_stats(mine, "digits", 32, eval_cache_dir)
+    stats, path = get_reference_stats(mine, "digits", 32, eval_cache_dir)
     # Stats of one extractor handed to another: refused when loading...
     with pytest.raises(ValueError, match="not comparable"):
-        E.get_reference_stats(other, "digits", 32, path=path)
+        get_reference_stats(other, "digits", 32, path=path)
     # ...and when computing metrics from them directly.
     images, labels = load_arrays("digits", 32, "test", max_examples=20)
     with pytest.raises(ValueError, match="never compared"):
-        E.metrics_from_outputs(other(images), labels, stats, other.name)
+        metrics_from_outputs(other(images), labels, stats, other.name)
     # A fresh cache path per extractor, so both coexist.
-    assert E.reference_stats_path(eval_cache_dir, "digits", 32, "train", other.name) != path
+    assert reference_stats_path(eval_cache_dir, "digits", 32, "train", other.name) != path
     # Plots refuse results of several extractors.
-    from tfbiggan.plots import plot_truncation_sweep
+    from tfbiggan.evaluate.plots import plot_truncation_sweep
     rows = [{"extractor": mine.name, "truncation": 0.5, "fid": 1.0, "inception_score": 2.0},
             {"extractor": other.name, "truncation": 1.0, "fid": 2.0, "inception_score": 3.0}]
     with pytest.raises(ValueError, match="several feature extractors"):
@@ -131,7 +135,7 @@ def test_extractors_are_never_mixed(tmp_path, digits_classifier_path, eval_cache
     forged = dict(stats, extractor_name=other.name)
     save_reference_stats(str(tmp_path / "forged.npz"), forged)
     with pytest.raises(ValueError, match="not comparable"):
-        E.get_reference_stats(mine, "digits", 32, path=str(tmp_path / "forged.npz"))
+        get_reference_stats(mine, "digits", 32, path=str(tmp_path / "forged.npz"))
 
 
 def test_reference_images_from_the_input_pipeline(monkeypatch):
@@ -143,7 +147,7 @@ def test_reference_images_from_the_input_pipeline(monkeypatch):
         raise ValueError(f"No in-memory loader for dataset {name!r}")
 
     monkeypatch.setattr(tfbiggan.data, "load_arrays", no_arrays)
-    batches = list(E.real_image_batches("digits", 32, "train", max_examples=50,
+    batches = list(real_image_batches("digits", 32, "train", max_examples=50,
                                         batch_size=20))
     assert [len(b[0]) for b in batches] == [20, 20, 10]
     images = np.concatenate([b[0] for b in batches])

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from tfbiggan.metrics import fid_from_stats, gaussian_stats
-from tfbiggan.metrics.extractors import (ClassifierExtractor, build_small_classifier,
-                                         compute_reference_stats, load_reference_stats,
-                                         save_reference_stats)
+from tfbiggan.evaluate.classifier import build_small_classifier
+from tfbiggan.metrics.extractors import ClassifierExtractor
+from tfbiggan.metrics.reference_stats import (compute_reference_stats, load_reference_stats,
+                                              save_reference_stats)
 
 
 class MeanPixelExtractor:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan.checkpoint import load_run
+from tfbiggan.run import load_run
 from cli_helpers import REPO, cli_env, free_ports, run_cli, train_command
 
 

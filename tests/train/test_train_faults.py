@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan.checkpoint import load_run
+from tfbiggan.run import load_run
 from cli_helpers import REPO, cli_env, run_cli, train_command
 
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fault_launcher.py")

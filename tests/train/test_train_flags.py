@@ -4,9 +4,9 @@ import os
 
 import pytest
 
+from cli_helpers import REPO
 from tfbiggan.train.config import ConfigError
 from tfbiggan.train.main import config_from_argv
-from cli_helpers import REPO
 
 
 def _parse(*argv):
@@ -18,16 +18,14 @@ def test_train_flags_default_is_the_digits_demo():
     digits = _parse(f"--flagfile={REPO}/configs/digits.flags")
     assert config.model.num_classes == 10 and config.data.name == "digits"
     assert config == digits
-    config.validate(1)
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "configs", "*.flags"))))
 def test_train_flags_every_flagfile_is_valid(path):
-    config = _parse(f"--flagfile={path}")
-    config.validate(1)
+    config = _parse(f"--flagfile={path}")  # checks itself when made
     name = os.path.basename(path)[:-6]
     if name[-3:] in ("128", "256", "512"):
-        config.validate(256)  # a v3-256 pod slice / 256 GPUs
+        config.check_replicas(256)  # a v3-256 pod slice / 256 GPUs
         assert (config.batch_size, config.d_steps, config.g_lr, config.d_lr) == (
             2048, 2, 5e-5, 2e-4)
         assert (config.beta1, config.beta2, config.ortho_reg) == (0.0, 0.999, 1e-4)
@@ -47,12 +45,12 @@ def test_train_flags_override_after_flagfile():
 
 def test_train_flags_inconsistent_values_are_refused():
     with pytest.raises(ConfigError, match="not divisible"):
-        _parse("--batch_size=10", "--num_accumulations=4").validate(1)
-    with pytest.raises(ConfigError, match="not divisible"):
-        _parse("--batch_size=6").validate(4)
+        _parse("--batch_size=10", "--num_accumulations=4")
+    with pytest.raises(ConfigError, match=r"replicas \(4\) = 4"):
+        _parse("--batch_size=6").check_replicas(4)
     with pytest.raises(ConfigError, match="--preset='nope' is unknown"):
         _parse("--preset=nope")
     with pytest.raises(ConfigError, match="--dataset=folder needs --folder"):
-        _parse("--dataset=folder").validate(1)
+        _parse("--dataset=folder")
     with pytest.raises(ConfigError, match="Model flags"):
         _parse("--resolution=48")

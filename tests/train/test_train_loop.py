@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan.checkpoint import load_run, read_model_config
+from tfbiggan.run import load_run, read_model_config
 from tfbiggan.models import get_preset
-from tfbiggan.standing import has_standing_stats
+from tfbiggan.models import has_standing_stats
 from tfbiggan.train import ConfigError, NonFiniteLossError, TrainConfig, TrainingRun
 
 

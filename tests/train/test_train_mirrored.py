@@ -66,9 +66,10 @@ def test_train_mirrored_step_equals_single_device(two_cpu_strategy):
                                    err_msg=key)
         changed += not np.array_equal(value, before[key])
     assert changed > 0.5 * len(after_single)  # the step really trained
-    # Every replica copy of a mirrored variable agrees.
-    for v in mirrored.generator.trainable_variables[:5]:
-        copies = [c.numpy() for c in v.value.values] if hasattr(
-            v.value, "values") else []
-        for c in copies[1:]:
-            np.testing.assert_array_equal(c, copies[0])
+    # Every variable has a copy on each replica, and the copies agree
+    # (weights, moving and standing statistics, spectral-norm vectors).
+    for model in (mirrored.generator, mirrored.discriminator, mirrored.ema_generator):
+        for v in model.variables:
+            copies = [c.numpy() for c in two_cpu_strategy.experimental_local_results(v)]
+            assert len(copies) == 2, v.path
+            np.testing.assert_array_equal(copies[1], copies[0], err_msg=v.path)

@@ -9,14 +9,8 @@ upscales the images to the model resolution.
 import numpy as np
 import tensorflow_datasets as tfds
 
+from tfbiggan.data.arrays import digits_split_indices
 from tfbiggan.data.preprocess import DIGITS_MAX
-
-
-def digits_split_indices(num_examples, split):
-    """Indices of ``split`` (train, test, all) in scikit-learn's digit order."""
-    order = np.random.default_rng(0).permutation(num_examples)
-    cut = int(0.8 * len(order))
-    return {"train": order[:cut], "test": order[cut:], "all": order}[split]
 
 
 class Digits(tfds.core.GeneratorBasedBuilder):

@@ -11,7 +11,6 @@ Kernels are viewed as matrices of shape [fan_in, out] (a conv kernel
 import contextlib
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfbiggan.layers.initializers import FastOrthogonal
@@ -254,12 +253,22 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
             out = upsample2x(out)
         return out
 
-    def compute_output_shape(self, input_shape, upsample=False, channels=None):
+    def output_shape_for(self, input_shape, upsample=False, channels=None):
+        """The output shape of a call on ``input_shape`` with these options."""
         b, h, w, _ = input_shape
         if upsample:
             h = None if h is None else 2 * h
             w = None if w is None else 2 * w
         return (b, h, w, self.filters if channels is None else channels)
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape_for(input_shape)
+
+    def compute_output_spec(self, inputs, training=False, upsample=False, channels=None):
+        # Keras passes only shapes to compute_output_shape; the shape here also
+        # depends on the call options, so symbolic calls come through this.
+        return keras.KerasTensor(self.output_shape_for(inputs.shape, upsample, channels),
+                                 dtype=self.compute_dtype)
 
     def get_config(self):
         config = super().get_config()
@@ -296,9 +305,3 @@ def folded_spectral_norm(model):
     finally:
         for layer in layers:
             layer._folded_kernel = None
-
-
-def numpy_top_singular_value(weight):
-    """Reference: the largest singular value with numpy (for tests/monitoring)."""
-    w = np.asarray(weight, np.float64)
-    return float(np.linalg.svd(w.reshape(-1, w.shape[-1]), compute_uv=False)[0])

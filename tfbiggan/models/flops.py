@@ -134,19 +134,3 @@ def generator_flops_per_image(generator, nominal=True):
 
     with reference_ops(generator) if nominal else contextlib.nullcontext():
         return flops(2) - flops(1)
-
-
-def discriminator_flops_per_image(discriminator):
-    """Forward FLOPs per image of a built discriminator in inference mode."""
-    cfg = discriminator.config
-    r = cfg.resolution
-
-    def forward(x, y):
-        return discriminator(x, y, training=False)
-
-    def flops(batch):
-        return function_flops(
-            forward, tf.TensorSpec([batch, r, r, 3], tf.float32),
-            tf.TensorSpec([batch, cfg.num_classes], tf.float32))
-
-    return flops(2) - flops(1)

@@ -1,9 +1,12 @@
 """The frozen training configuration that flags are turned into.
 
 Nothing below ``tfbiggan.train.main`` reads flags: builders take a TrainConfig
-(or plain arguments). ``validate`` raises ConfigError with one clear message.
+(or plain arguments). A TrainConfig checks itself once, when it is made
+(ConfigError with one clear message); ``check_replicas`` adds the one check
+that needs the strategy. ``to_dict()`` is what ``model_config.json`` records.
 """
 import dataclasses
+from typing import Optional
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.losses import LOSSES
@@ -59,12 +62,18 @@ class TrainConfig:
     standing_batches: int = 4
     standing_batch_size: int = 64
     eval_every: int = 0
+    eval_num_samples: int = 10_000
+    eval_extractor: str = "auto"
+    eval_cache_dir: Optional[str] = None
+
+    def __post_init__(self):
+        self._validate()
 
     def micro_batch(self):
         """Global batch of one accumulation micro-step."""
         return self.batch_size // self.num_accumulations
 
-    def validate(self, num_replicas=1):
+    def _validate(self):
         """Raises ConfigError on the first inconsistent setting."""
         def need(ok, message):
             if not ok:
@@ -91,13 +100,20 @@ class TrainConfig:
                                           f"{self.ema_decay}.")
         need(self.g_lr > 0 and self.d_lr > 0, "--g_lr and --d_lr must be > 0.")
         need(self.ortho_reg >= 0, "--ortho_reg must be >= 0.")
-        split = self.num_accumulations * num_replicas
-        need(self.batch_size % split == 0,
-             f"--batch_size={self.batch_size} is not divisible by "
-             f"num_accumulations ({self.num_accumulations}) x replicas "
-             f"({num_replicas}) = {split}.")
+        need(self.eval_num_samples >= 10,
+             f"--eval_num_samples must be >= 10, got {self.eval_num_samples}.")
         need(self.strategy != "tpu" or self.precision != "float16",
              "--precision=float16 is not supported on TPU; use bfloat16.")
+        self.check_replicas(1)
+
+    def check_replicas(self, num_replicas):
+        """ConfigError unless the batch splits over accumulations x replicas."""
+        split = self.num_accumulations * num_replicas
+        if self.batch_size % split:
+            raise ConfigError(
+                f"--batch_size={self.batch_size} is not divisible by "
+                f"num_accumulations ({self.num_accumulations}) x replicas "
+                f"({num_replicas}) = {split}.")
 
     def to_dict(self):
         return dataclasses.asdict(self)

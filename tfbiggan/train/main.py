@@ -14,7 +14,7 @@ import sys
 from absl import app, flags
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
-from tfbiggan.models.config import PRESETS
+from tfbiggan.models import PRESETS
 from tfbiggan.train.config import PRECISIONS, STRATEGIES, ConfigError, TrainConfig
 
 _MODEL_FIELDS = ("architecture", "resolution", "num_classes", "z_dim", "g_ch", "d_ch",
@@ -83,11 +83,14 @@ def define_flags(fv=flags.FLAGS):
                          "the final standing statistics (0: none; compute them later "
                          "with `python -m tfbiggan.evaluate standing`).", **f)
     flags.DEFINE_integer("standing_batch_size", d["standing_batch_size"].default, "Batch for standing stats.", **f)
-    # Evaluation hook (tfbiggan.evaluation).
+    # Evaluation hook (tfbiggan.evaluate.hook).
     flags.DEFINE_integer("eval_every", d["eval_every"].default, "Evaluate every N steps and at the end "
                          "(0: never).", **f)
-    flags.DEFINE_integer("eval_num_samples", 10_000, "Samples per evaluation.", **f)
-    flags.DEFINE_string("eval_extractor", "auto", "Feature extractor for eval.", **f)
+    flags.DEFINE_integer("eval_num_samples", d["eval_num_samples"].default,
+                         "Samples per evaluation.", **f)
+    flags.DEFINE_string("eval_extractor", d["eval_extractor"].default,
+                        "Feature extractor for eval: auto, classifier:PATH, "
+                        "inception[:PATH].", **f)
     flags.DEFINE_string("eval_cache_dir", None,
                         "Cache of the dataset classifier and reference statistics, "
                         "shared by runs; default $TFBIGGAN_CACHE_DIR or "
@@ -95,7 +98,7 @@ def define_flags(fv=flags.FLAGS):
 
 
 def config_from_flags(fv=flags.FLAGS):
-    """TrainConfig from parsed flags; ConfigError on unknown presets/values."""
+    """The checked TrainConfig of parsed flags; ConfigError on the first bad one."""
     from tfbiggan.models import get_preset
     if fv.preset not in PRESETS:
         raise ConfigError(f"--preset={fv.preset!r} is unknown; choose one of "
@@ -116,7 +119,7 @@ def config_from_flags(fv=flags.FLAGS):
 def config_from_argv(argv):
     """TrainConfig of a command line such as
     ``["--flagfile=configs/digits.flags", "--num_steps=10"]``, parsed on a
-    private FlagValues (the global FLAGS are left alone). Not validated."""
+    private FlagValues (the global FLAGS are left alone)."""
     fv = flags.FlagValues()
     define_flags(fv)
     fv(["tfbiggan.train", *argv])
@@ -147,27 +150,25 @@ def open_data(config):
 def run(fv=flags.FLAGS, eval_hook=None):
     """Builds everything from parsed flags and trains; returns a TrainResult."""
     config = config_from_flags(fv)
-    config.validate()
     model_dir = fv.model_dir or os.path.join("runs", fv.preset)
 
     import keras
     import tensorflow as tf
-    from tfbiggan.train.loop import TrainingRun
     from tfbiggan.train.strategy import make_strategy
+    from tfbiggan.train.training_run import TrainingRun
     # Multi-worker strategies must exist before any other TF op runs.
     strategy = make_strategy(config.strategy, config.tpu)
-    config.validate(strategy.num_replicas_in_sync)
+    config.check_replicas(strategy.num_replicas_in_sync)
     source = open_data(config)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     if eval_hook is None and config.eval_every > 0:
-        from tfbiggan.evaluation import make_training_eval_hook
+        from tfbiggan.evaluate.hook import make_training_eval_hook
         eval_hook = make_training_eval_hook(
-            config.model, dataset=fv.dataset, data_dir=fv.data_dir,
-            extractor=fv.eval_extractor, num_samples=fv.eval_num_samples,
-            truncation=None, cache_dir=fv.eval_cache_dir,
-            seed=fv.seed)
+            config.model, dataset=config.data.name, data_dir=config.data.data_dir,
+            extractor=config.eval_extractor, num_samples=config.eval_num_samples,
+            truncation=None, cache_dir=config.eval_cache_dir, seed=config.seed)
     return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook,
                        data=source).train()
 
@@ -178,8 +179,9 @@ def main(argv):
     from absl import logging
     if not flags.FLAGS["verbosity"].present:  # tfds logs every file it opens
         logging.set_verbosity(logging.WARNING)
-    from tfbiggan.checkpoint import RunDirError
-    from tfbiggan.train.loop import NonFiniteLossError, RunWriteError
+    from tfbiggan.run import RunDirError
+    from tfbiggan.train.signals import EXIT_CODES
+    from tfbiggan.train.training_run import NonFiniteLossError, RunWriteError
     try:
         result = run()
     except (ConfigError, RunDirError) as error:
@@ -191,9 +193,7 @@ def main(argv):
     except RunWriteError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 4
-    if result.stopped_by:
-        return 128 + {"SIGINT": 2, "SIGTERM": 15}.get(result.stopped_by, 0)
-    return 0
+    return EXIT_CODES.get(result.stopped_by, 0) if result.stopped_by else 0
 
 
 def entry_point():

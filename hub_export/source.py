@@ -1,0 +1,104 @@
+"""Where an export's models come from: a training run, or a preset with
+random weights (for trying the pipeline). Official weights arrive through
+``hub_export.import_weights``.
+"""
+import dataclasses
+import os
+import time
+from typing import Optional
+
+from tfbiggan.models import (PRESETS, STANDING_BATCH_SIZE, STANDING_BATCHES,
+                             Discriminator, Generator, accumulate_standing_stats,
+                             count_parameters, get_preset, has_standing_stats)
+from tfbiggan.run import load_run, read_metrics
+
+# Random weights are only for trying the pipeline: a few samples per
+# truncation make the truncation input select different statistics.
+RANDOM_STANDING_BATCHES = 2
+RANDOM_STANDING_BATCH_SIZE = 8
+
+
+@dataclasses.dataclass
+class Source:
+    """The models to export and where they came from (for the model card).
+
+    ``generator`` is the EMA generator when the source is a training run.
+    """
+    config: object
+    generator: object
+    discriminator: object
+    preset: Optional[str]
+    step: int
+    init: str                        # "checkpoint" or "random"
+    model_dir: Optional[str] = None
+    checkpoint: Optional[str] = None
+    standing: Optional[dict] = None  # how the standing statistics were computed
+    metrics: Optional[dict] = None
+
+
+def preset_name(config):
+    """The name of the preset equal to ``config``, or None."""
+    return next((name for name, cfg in PRESETS.items() if cfg == config), None)
+
+
+def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
+    """Fills the standing statistics at all 51 truncations; returns card facts."""
+    if num_batches < 1 or batch_size < 2:
+        raise ValueError(f"standing statistics need >= 1 batch of >= 2 samples, got "
+                         f"{num_batches} x {batch_size}.")
+
+    def progress(done, total, seconds):
+        if done == total or done % 10 == 0:
+            log(f"  standing statistics: {done}/{total} truncations ({seconds:.0f} s)")
+
+    start = time.perf_counter()
+    accumulate_standing_stats(generator, num_batches=num_batches, batch_size=batch_size,
+                              seed=seed, progress=progress)
+    return {"batches_per_truncation": num_batches, "batch_size": batch_size, "seed": seed,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def random_source(preset, seed=0, standing_batches=RANDOM_STANDING_BATCHES,
+                  standing_batch_size=RANDOM_STANDING_BATCH_SIZE, log=print):
+    """Untrained models of ``preset`` with standing statistics filled (step 0).
+
+    The weights are random, so the images are noise, but the truncation really
+    selects different statistics: this is for trying the export pipeline.
+    """
+    import keras
+    config = get_preset(preset)
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = Generator(config), Discriminator(config)
+    generator.build()
+    discriminator.build()
+    log(f"built random {preset}: G {count_parameters(generator):,} parameters, "
+        f"D {count_parameters(discriminator):,}")
+    facts = compute_standing(generator, standing_batches, standing_batch_size, seed, log)
+    return Source(config, generator, discriminator, preset, 0, "random", standing=facts)
+
+
+def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
+               standing_batches=STANDING_BATCHES, standing_batch_size=STANDING_BATCH_SIZE,
+               seed=0, log=print):
+    """The EMA generator and the discriminator of a training run.
+
+    Raises:
+      ValueError: the EMA generator has no standing statistics and
+        ``compute_missing_standing`` is False.
+    """
+    run = load_run(model_dir, checkpoint_path=checkpoint)
+    log(f"loaded {run.path} (step {run.step})")
+    facts = None
+    if not has_standing_stats(run.ema_generator):
+        if not compute_missing_standing:
+            raise ValueError(
+                f"The EMA generator in {run.path!r} has no standing statistics, so "
+                "the truncation input would select nothing. Compute them during "
+                "evaluation, or pass --compute_standing (with --standing_batches / "
+                "--standing_batch_size) to compute them now.")
+        facts = compute_standing(run.ema_generator, standing_batches, standing_batch_size,
+                                 seed, log)
+    preset = run.settings.get("preset") or preset_name(run.config)
+    return Source(run.config, run.ema_generator, run.discriminator, preset, run.step,
+                  "checkpoint", model_dir=os.path.abspath(model_dir), checkpoint=run.path,
+                  standing=facts, metrics=read_metrics(model_dir, run.step))

@@ -1,0 +1,96 @@
+"""Projection discriminators of BigGAN and BigGAN-deep, called as D(x, y).
+
+Inputs:  images [batch, R, R, 3] float32 in [-1, 1]; y [batch, num_classes]
+         float32 (one-hot or soft).
+Output:  logits [batch] float32: linear(h) + sum(embed(y) * h), where h is the
+         globally sum-pooled ReLU of the last block (Miyato & Koyama 2018).
+
+Layer names: ``stem`` (BigGAN-deep), blocks ``block0``, ``block1``, ... in call
+order, ``attention`` (between two blocks), ``linear`` and ``embed``.
+"""
+import keras
+import tensorflow as tf
+
+from tfbiggan.layers import SelfAttention, SNConv2D, SNDense
+from tfbiggan.models.biggan.blocks import DBlock, DBlockDeep
+from tfbiggan.models.biggan.config import D_BLOCKS, D_DEEP_STAGES, as_config
+
+
+@keras.saving.register_keras_serializable(package="tfbiggan")
+class Discriminator(keras.Model):
+    """BigGAN (wide residual) or BigGAN-deep (bottleneck) projection D."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.config = cfg = as_config(config)
+        sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
+                  dtype=self.dtype_policy)
+        self.stem = None
+        self.blocks = []
+        resolution = cfg.resolution
+        if cfg.is_deep:
+            ins, outs, downs = D_DEEP_STAGES[cfg.resolution]
+            self.stem = SNConv2D(ins[0] * cfg.d_ch, 3, name="stem", **sn)
+            for stage, (i, o, down) in enumerate(zip(ins, outs, downs)):
+                for depth in range(2):
+                    cin = (i if depth == 0 else o) * cfg.d_ch
+                    self.blocks.append(DBlockDeep(
+                        cin, o * cfg.d_ch, resample=down and depth == 0,
+                        name=f"block{2 * stage + depth}", **sn))
+                resolution //= 2 if down else 1
+                if resolution == cfg.d_attention:
+                    self.blocks.append(SelfAttention(name="attention", **sn))
+        else:
+            outs, downs = D_BLOCKS[cfg.resolution]
+            cin = 3
+            for index, (o, down) in enumerate(zip(outs, downs)):
+                self.blocks.append(DBlock(cin, o * cfg.d_ch, resample=down,
+                                          preactivation=index > 0,
+                                          name=f"block{index}", **sn))
+                cin = o * cfg.d_ch
+                resolution //= 2 if down else 1
+                if down and resolution == cfg.d_attention:
+                    self.blocks.append(SelfAttention(name="attention", **sn))
+        # tf.train.Checkpoint does not see layers held in a Keras TrackedList,
+        # so each block is also an attribute under its own name.
+        for block in self.blocks:
+            setattr(self, block.name, block)
+        self.linear = SNDense(1, name="linear", **sn)
+        self.embed = SNDense(outs[-1] * cfg.d_ch, use_bias=False, name="embed", **sn)
+
+    def build(self, x_shape=None, y_shape=None):
+        """Creates every variable by running one inference call on zeros."""
+        if self.built:
+            return
+        cfg = self.config
+        with tf.init_scope():
+            self.call(tf.zeros([1, cfg.resolution, cfg.resolution, 3]),
+                      tf.zeros([1, cfg.num_classes]))
+        self.built = True
+
+    def call(self, x, y, training=False):
+        cfg = self.config
+        x = tf.convert_to_tensor(x)
+        y = tf.convert_to_tensor(y)
+        r = cfg.resolution
+        if x.shape.rank != 4 or tuple(x.shape[1:]) != (r, r, 3):
+            raise ValueError(f"images must be [batch, {r}, {r}, 3], got {x.shape}.")
+        if y.shape.rank != 2 or y.shape[-1] != cfg.num_classes:
+            raise ValueError(f"y must be [batch, {cfg.num_classes}], got {y.shape}.")
+        h = tf.cast(x, self.compute_dtype)
+        if self.stem is not None:
+            h = self.stem(h, training=training)
+        for block in self.blocks:
+            h = block(h, training=training)
+        h = tf.reduce_sum(tf.nn.relu(h), axis=[1, 2])
+        out = self.linear(h, training=training)[:, 0]
+        projection = tf.reduce_sum(
+            self.embed(tf.cast(y, self.compute_dtype), training=training) * h, axis=-1)
+        return tf.cast(out + projection, tf.float32)
+
+    def get_config(self):
+        return {"config": self.config.to_dict(), "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,51 @@
+"""``model_config.json``: the model config and the settings that shaped a run."""
+import json
+
+import tensorflow as tf
+
+from tfbiggan.models import BigGANConfig
+from tfbiggan.run.files import write_json
+from tfbiggan.run.layout import RunDirError, RunLayout
+
+
+def write_model_config(model_dir, config, settings=None):
+    """Writes ``model_config.json`` atomically; returns its path.
+
+    Args:
+      config: the model's BigGANConfig.
+      settings: JSON-able dict of everything else that shaped the run (the
+        training script passes its whole TrainConfig).
+    """
+    return write_json(RunLayout(model_dir).config_file,
+                      {"model": config.to_dict(), "settings": settings or {}})
+
+
+def read_model_config(model_dir):
+    """(BigGANConfig, settings dict) from ``model_dir/model_config.json``.
+
+    Raises:
+      FileNotFoundError: not a run directory.
+      RunDirError: the file is damaged.
+    """
+    path = RunLayout(model_dir).config_file
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(
+            f"{path} not found: {model_dir!r} is not a tfbiggan training directory "
+            "(train one with `python -m tfbiggan.train --model_dir=...`).")
+    try:
+        with tf.io.gfile.GFile(path) as f:
+            payload = json.load(f)
+        return BigGANConfig.from_dict(payload["model"]), payload.get("settings", {})
+    except (ValueError, KeyError, TypeError) as error:
+        raise RunDirError(
+            f"{path} is damaged ({type(error).__name__}: {error}); it was not written "
+            "by tfbiggan or was edited. Restore it from a copy, or train into another "
+            "--model_dir.") from None
+
+
+def run_dataset(settings):
+    """The dataset name a run's settings record (``TrainConfig.to_dict()``)."""
+    data = settings.get("data")
+    if isinstance(data, dict) and data.get("name"):
+        return data["name"]
+    return settings.get("dataset")

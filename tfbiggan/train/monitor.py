@@ -1,0 +1,96 @@
+"""What a training run reports: the console line with throughput and ETA, the
+TensorBoard scalars, and the spectral quantities BigGAN watches.
+
+BigGAN (Sec. 4.1) monitors the top singular values of each weight to see
+collapse coming: sigma_0 and sigma_0 / sigma_1 of a few G and D kernels are
+logged with the losses.
+"""
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfbiggan.layers import top_singular_values
+from tfbiggan.progress import format_duration
+from tfbiggan.truncation import one_hot, tfhub_truncated_z
+
+
+class StepClock:
+    """Images per second since the last report, and the ETA of the run.
+
+    The first step (which includes tracing) starts the clock, so neither
+    number counts compilation.
+    """
+
+    def __init__(self, num_steps, images_per_step):
+        self.num_steps = num_steps
+        self.images_per_step = images_per_step
+        self._start = None
+        self._last = None
+
+    def tick(self, step):
+        """Call after every step; the first call starts the clock."""
+        if self._start is None:
+            self._start = self._last = (time.time(), step)
+
+    def report(self, step):
+        """(img/s since the last report, ETA in seconds)."""
+        now = time.time()
+        last_time, last_step = self._last
+        rate = self.images_per_step * (step - last_step) / max(now - last_time, 1e-9)
+        done = step - self._start[1]
+        eta = (now - self._start[0]) / done * (self.num_steps - step) if done else 0.0
+        self._last = (now, step)
+        return rate, eta
+
+
+def step_line(step, num_steps, metrics, rate, eta):
+    """The console line of one reported step."""
+    return (f"step {step}/{num_steps}  d_loss {metrics['d_loss']:.4f}"
+            f"  g_loss {metrics['g_loss']:.4f}  D(x) {metrics['d_real']:+.3f}"
+            f"  D(G(z)) {metrics['d_fake']:+.3f}  {rate:.1f} img/s"
+            f"  ETA {format_duration(eta)}")
+
+
+def step_scalars(metrics, rate):
+    """TensorBoard scalars of one reported step."""
+    return {"loss/d": metrics["d_loss"], "loss/g": metrics["g_loss"],
+            "d_output/real": metrics["d_real"], "d_output/fake": metrics["d_fake"],
+            "loss/ortho_reg": metrics["ortho_reg"], "throughput/img_per_s": rate}
+
+
+def singular_values(generator, discriminator):
+    """sigma_0 (and sigma_0 / sigma_1) of chosen raw G and D kernels."""
+    g, d = generator, discriminator
+    layers = {"G/linear": g.linear, "G/out_conv": g.out_conv,
+              f"G/{g.blocks[0].name}_conv1": g.blocks[0].conv1,
+              f"D/{d.blocks[0].name}_conv1": d.blocks[0].conv1,
+              "D/linear": d.linear, "D/embed": d.embed}
+    values = {}
+    for name, layer in layers.items():
+        s = top_singular_values(tf.convert_to_tensor(layer.kernel), 2).numpy()
+        values[f"sigma0/{name}"] = float(s[0])
+        if len(s) > 1 and s[1] > 0:
+            values[f"sigma_ratio/{name}"] = float(s[0] / s[1])
+    return values
+
+
+def learning_rates(g_optimizer, d_optimizer):
+    def lr(opt):
+        return float(np.asarray(keras.ops.convert_to_numpy(opt.learning_rate)))
+    return {"lr/g": lr(g_optimizer), "lr/d": lr(d_optimizer)}
+
+
+def fixed_grid_inputs(model_config, rows, columns, seed):
+    """Fixed z (truncnorm(-2, 2)) and y (one row per class) for sample grids.
+
+    Rows are min(rows, num_classes) classes spread evenly over the label range.
+    Returns z float32 [rows*columns, z_dim], y float32 [rows*columns, classes],
+    and the number of rows.
+    """
+    rows = min(rows, model_config.num_classes)
+    classes = np.round(np.linspace(0, model_config.num_classes - 1, rows)).astype(int)
+    labels = np.repeat(classes, columns)
+    z = tfhub_truncated_z(len(labels), model_config.z_dim, 1.0, seed=seed + 7919)
+    return z, one_hot(labels, model_config.num_classes), rows

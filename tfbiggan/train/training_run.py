@@ -1,0 +1,332 @@
+"""The run around the training step: data, checkpoints, signals, summaries,
+sample grids and the evaluation hook, in one model directory.
+
+Sample grids come from the EMA generator on fixed z (truncnorm(-2, 2)) and one
+row per class: during training with the moving statistics (``truncation=None``),
+at the end with the standing statistics at truncation 1.0.
+"""
+import dataclasses
+import math
+import os
+import time
+from typing import Callable, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from tfbiggan.data.pipeline import make_train_dataset, open_source
+from tfbiggan.evaluate.png import make_grid, save_image_grid
+from tfbiggan.models import Generator, accumulate_standing_stats, has_standing_stats
+from tfbiggan.progress import format_duration
+from tfbiggan.run import (RunLayout, append_eval_record, best_fid, make_checkpoint,
+                          read_model_config, restore, write_best_record,
+                          write_model_config)
+from tfbiggan.run.checkpoints import remove_stale_checkpoint_temps
+from tfbiggan.run.files import atomic_write
+from tfbiggan.train import monitor
+from tfbiggan.train.config import ConfigError
+from tfbiggan.train.signals import StopSignals
+from tfbiggan.train.step import Trainer
+from tfbiggan.train.strategy import is_chief, task_id
+
+EvalHook = Callable[[int, Generator], dict]
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or Inf; training stopped without saving."""
+
+
+class RunWriteError(RuntimeError):
+    """A checkpoint could not be written (disk full, file too large,
+    permissions); training stopped, earlier files intact."""
+
+
+def check_resume_config(model_dir, model_config):
+    """ConfigError if ``model_dir`` holds a run of a different model."""
+    if not tf.io.gfile.exists(RunLayout(model_dir).config_file):
+        return
+    saved, _ = read_model_config(model_dir)
+    if saved != model_config:
+        diff = {k: (v, getattr(model_config, k)) for k, v in saved.to_dict().items()
+                if getattr(model_config, k) != v}
+        details = ", ".join(f"{k}: saved {a!r} vs requested {b!r}"
+                            for k, (a, b) in diff.items())
+        raise ConfigError(
+            f"{model_dir!r} holds a run of a different model ({details}). Use "
+            "another --model_dir, or the flags of that run to resume it.")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    step: int
+    metrics: dict
+    stopped_by: Optional[str]
+    checkpoint: Optional[str]
+    grid_path: Optional[str]
+
+
+class TrainingRun:
+    """A Trainer bound to a model directory: data, checkpoints, logs, eval.
+
+    Args:
+      config: TrainConfig.
+      strategy: tf.distribute.Strategy.
+      model_dir: the run directory (layout in ``tfbiggan.run.layout``).
+      eval_hook: optional callable(step, ema_generator) -> {name: float}.
+      dataset_fn: optional callable(tf.distribute.InputContext) -> dataset of
+        per-replica (images, y) batches; default reads ``data``.
+      data: the opened ``config.data`` (``tfbiggan.data.pipeline.open_source``);
+        opened here when None and no dataset_fn is given.
+      log: callable(str) for console lines.
+    """
+
+    def __init__(self, config, strategy, model_dir, eval_hook=None,
+                 dataset_fn=None, data=None, log=None):
+        self.config = config
+        self.strategy = strategy
+        self.model_dir = model_dir
+        self.layout = RunLayout(model_dir)
+        self.eval_hook = eval_hook
+        self.log = log or (lambda message: print(message, flush=True))
+        self.chief = is_chief(strategy)
+        check_resume_config(model_dir, config.model)
+        self.trainer = Trainer(config, strategy, log=self.log)
+        if config.jit_compile:
+            self.trainer.enable_jit()
+        if dataset_fn is None:
+            self.data = data or open_source(config.data)
+            dataset_fn = self._default_dataset_fn
+        self.dataset_fn = dataset_fn
+        self.dataset = strategy.distribute_datasets_from_function(self.dataset_fn)
+        self.iterator = iter(self.dataset)
+        self._make_checkpointing()
+        z, y, self.grid_rows = monitor.fixed_grid_inputs(
+            config.model, config.grid_rows, config.grid_columns, config.seed)
+        self.grid_z, self.grid_y = tf.constant(z), tf.constant(y)
+        self._writer = None
+        self.best_fid = best_fid(model_dir)
+
+    @property
+    def writer(self):
+        """The TensorBoard writer, created on first use: a run that fails to
+        resume leaves no new file behind."""
+        if self._writer is None:
+            self._writer = (tf.summary.create_file_writer(self.layout.summaries_dir)
+                            if self.chief else tf.summary.create_noop_writer())
+        return self._writer
+
+    def _default_dataset_fn(self, input_context):
+        cfg = self.config
+        batch = input_context.get_per_replica_batch_size(cfg.micro_batch())
+        return make_train_dataset(self.data, cfg.model.resolution,
+                                  cfg.model.num_classes, batch, seed=cfg.seed,
+                                  input_context=input_context)
+
+    # --- checkpoints ---------------------------------------------------------
+
+    def _make_checkpointing(self):
+        t, cfg = self.trainer, self.config
+        iterator = cfg.checkpoint_data_iterator and cfg.strategy in ("default", "mirrored")
+        extra = {"data_iterator": self.iterator} if iterator else {}
+        self.checkpoint = make_checkpoint(
+            t.generator, t.discriminator, ema_generator=t.ema_generator,
+            g_optimizer=t.g_optimizer, d_optimizer=t.d_optimizer, step=t.step, **extra)
+        # Under multi-worker every worker saves (saving may need collectives),
+        # but only the chief writes into model_dir.
+        self.write_dir = (self.model_dir if self.chief else os.path.join(
+            self.model_dir, f".worker{task_id(self.strategy)}_tmp"))
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, self.write_dir, max_to_keep=cfg.keep_checkpoints,
+            step_counter=t.step)
+
+    def restore(self):
+        """Restores the latest checkpoint in model_dir, if any; returns its path."""
+        latest = tf.train.latest_checkpoint(self.model_dir)
+        if latest is None:
+            return None
+        restore(self.checkpoint, latest).expect_partial()
+        self.log(f"Resumed from {latest} at step {int(self.trainer.step.numpy())}.")
+        return latest
+
+    def save(self):
+        """Writes ``ckpt-<step>``; RunWriteError (naming the last intact
+        checkpoint) when it cannot be written."""
+        step = int(self.trainer.step.numpy())
+        try:
+            path = self.manager.save(checkpoint_number=step)
+        except (tf.errors.OpError, OSError) as error:
+            reason = getattr(error, "message", None) or str(error)
+            remove_stale_checkpoint_temps(self.write_dir, self.log)
+            raise RunWriteError(
+                f"Could not write checkpoint ckpt-{step} in {self.write_dir!r}: "
+                f"{reason.splitlines()[0]}. Training stopped at step {step}; the last "
+                f"complete checkpoint, {tf.train.latest_checkpoint(self.model_dir)!r}, "
+                "is intact. Free disk space (or fix the folder) and rerun the same "
+                "command to resume.") from None
+        if not self.chief:
+            tf.io.gfile.rmtree(self.write_dir)
+            return None
+        return path
+
+    # --- outputs -------------------------------------------------------------
+
+    def _sample(self, truncation=None):
+        # In chunks of the per-replica batch, which fits on one device by
+        # construction (80 images at once need ~21 GB for biggan-256's
+        # attention at 128x128).
+        chunk = max(1, self.trainer.local_batch)
+        generator = self.trainer.ema_generator
+        return np.concatenate([
+            generator(self.grid_z[i:i + chunk], self.grid_y[i:i + chunk],
+                      truncation=truncation).numpy()
+            for i in range(0, int(self.grid_z.shape[0]), chunk)])
+
+    def write_grid(self, step, truncation=None, final=False):
+        """Writes the EMA sample grid PNG and ``samples.png`` (chief only)."""
+        if not self.chief:
+            return None
+        images = self._sample(truncation)
+        scale = max(1, 96 // self.config.model.resolution)
+        path = save_image_grid(images, self.layout.sample_grid(None if final else step),
+                               self.grid_rows, scale=scale)
+        with tf.io.gfile.GFile(path, "rb") as f:
+            atomic_write(self.layout.latest_samples, f.read())
+        with self.writer.as_default(step=step):
+            tf.summary.image("samples/ema_final" if final else "samples/ema",
+                             make_grid(images, self.grid_rows)[None], step=step)
+        return path
+
+    def _log_scalars(self, step, values):
+        with self.writer.as_default(step=step):
+            for key, value in values.items():
+                tf.summary.scalar(key, value, step=step)
+
+    def _report(self, step, metrics, clock):
+        rate, eta = clock.report(step)
+        self.log(monitor.step_line(step, self.config.num_steps, metrics, rate, eta))
+        scalars = monitor.step_scalars(metrics, rate)
+        if self.chief:
+            t = self.trainer
+            scalars.update(monitor.learning_rates(t.g_optimizer, t.d_optimizer))
+            scalars.update(monitor.singular_values(t.generator, t.discriminator))
+        self._log_scalars(step, scalars)
+
+    def run_eval(self, step):
+        """Calls the eval hook (chief only) and records its results."""
+        if self.eval_hook is None or not self.chief:
+            return None
+        start = time.time()
+        results = {k: float(v) for k, v in
+                   self.eval_hook(step, self.trainer.ema_generator).items()}
+        self.log(f"eval step {step}: " + "  ".join(
+            f"{k} {v:.4g}" for k, v in results.items())
+            + f"  ({format_duration(time.time() - start)})")
+        self._log_scalars(step, {f"eval/{k}": v for k, v in results.items()})
+        append_eval_record(self.model_dir, step, results)
+        fid = results.get("fid")
+        if fid is not None and fid < self.best_fid:
+            self.best_fid = fid
+            manager = tf.train.CheckpointManager(self.checkpoint, self.layout.best_dir,
+                                                 max_to_keep=1)
+            path = manager.save(checkpoint_number=step)
+            write_best_record(self.model_dir, step, os.path.basename(path), results)
+            self.log(f"New best FID {fid:.4g} at step {step}: saved {path}.")
+        return results
+
+    # --- the loop ------------------------------------------------------------
+
+    def _check_finite(self, step, metrics):
+        bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
+        if bad:
+            raise NonFiniteLossError(
+                f"Non-finite loss at step {step}: "
+                + ", ".join(f"{k}={v}" for k, v in bad.items())
+                + ". Training stopped; the last good checkpoint is "
+                f"{tf.train.latest_checkpoint(self.model_dir)!r} and was "
+                "left untouched. Lower the learning rates or use float32.")
+
+    def train(self):
+        """Trains to ``num_steps`` (resuming if possible), then finishes.
+
+        Returns a TrainResult. Raises NonFiniteLossError if a loss becomes
+        NaN/Inf (nothing is saved after the last good checkpoint).
+        """
+        cfg = self.config
+        self.restore()  # first: an unusable checkpoint stops before any write
+        if self.chief:
+            write_model_config(self.model_dir, cfg.model, settings=cfg.to_dict())
+            remove_stale_checkpoint_temps(self.model_dir, self.log)
+        trainer = self.trainer
+        step = int(trainer.step.numpy())
+        metrics, stopped_by = {}, None
+        clock = monitor.StepClock(cfg.num_steps, cfg.batch_size)
+        self.log(f"Training {cfg.model.architecture} {cfg.model.resolution}px on "
+                 f"{cfg.data.name}: steps {step} -> {cfg.num_steps}, global batch "
+                 f"{cfg.batch_size} on {trainer.num_replicas} replica(s), "
+                 f"{cfg.d_steps} D step(s) per G step.")
+        if cfg.eval_every and step == 0 and cfg.num_steps > 0:
+            self.run_eval(0)  # the untrained baseline that later evaluations improve on
+
+        def due(every):
+            return every and step % every == 0 and step < cfg.num_steps
+
+        with StopSignals() as signals:
+            while step < cfg.num_steps:
+                metrics = trainer.iteration(self.iterator)
+                step += 1
+                clock.tick(step)
+                self._check_finite(step, metrics)
+                if cfg.log_every and (step % cfg.log_every == 0 or step == cfg.num_steps):
+                    self._report(step, metrics, clock)
+                if due(cfg.save_every):
+                    self.save()
+                if due(cfg.sample_every):
+                    self.write_grid(step)
+                if due(cfg.eval_every):
+                    self.run_eval(step)
+                if signals.received:
+                    stopped_by = signals.received
+                    path = self.save()
+                    self.log(f"{stopped_by} received: saved {path} at step {step}; "
+                             "rerun the same command to resume.")
+                    break
+        if stopped_by is None:
+            return self.finish(metrics)
+        return TrainResult(step, metrics, stopped_by, self.manager.latest_checkpoint, None)
+
+    def finish(self, metrics=None):
+        """Standing statistics for the EMA generator, final checkpoint, grid, eval.
+
+        With ``standing_batches=0`` no standing statistics are computed and the
+        final grid uses the moving averages.
+        """
+        cfg = self.config
+        step = int(self.trainer.step.numpy())
+        truncation, statistics = None, "moving averages"
+        ema = self.trainer.ema_generator
+        if cfg.standing_batches and has_standing_stats(ema):
+            # Restored from a final checkpoint that has them: every training
+            # step copies G's unfilled statistics into the EMA generator, so
+            # filled ones belong to these exact weights. Recomputing would
+            # also move the spectral-norm vectors, breaking bitwise resumes.
+            self.log("Standing statistics of the EMA generator restored from the checkpoint.")
+        elif cfg.standing_batches:
+            start = time.time()
+            accumulate_standing_stats(ema, num_batches=cfg.standing_batches,
+                                      batch_size=cfg.standing_batch_size, seed=cfg.seed)
+            self.log(f"Standing statistics of the EMA generator: "
+                     f"{format_duration(time.time() - start)}.")
+        if cfg.standing_batches:
+            truncation, statistics = 1.0, "standing statistics at truncation 1.0"
+        else:
+            self.log("No standing statistics (--standing_batches=0); store them with "
+                     f"`python -m tfbiggan.evaluate standing --model_dir={self.model_dir}` "
+                     "before exporting or sampling with a truncation.")
+        path = self.save()
+        grid = self.write_grid(step, truncation=truncation, final=True)
+        if grid:
+            self.log(f"Saved checkpoint {path} and sample grid {grid} "
+                     f"(EMA generator, {statistics}).")
+        self.run_eval(step)
+        self.writer.flush()
+        return TrainResult(step, metrics or {}, None, path, grid)
