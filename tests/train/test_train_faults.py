@@ -1,7 +1,8 @@
-"""Crashes and faults during training: SIGKILL at random moments (inside
-checkpoint writes too) never leaves an unreadable checkpoint and resumes to the
-same weights as an uninterrupted run; a checkpoint that cannot be written stops
-training with a clear error and keeps the previous one."""
+"""Crashes and faults during training: SIGKILL at five random moments (inside
+checkpoint writes too) and a SIGTERM never leave an unreadable checkpoint, and
+the run resumes to the same weights as an uninterrupted --deterministic run; a
+checkpoint that cannot be written stops training with a clear error and keeps
+the previous one."""
 import json
 import os
 import resource
@@ -65,8 +66,17 @@ class _Process:
             time.sleep(0.02)
 
     def kill(self):
+        """SIGKILL: no chance to save."""
         self.proc.kill()
-        self.proc.wait()
+        return self._finish()
+
+    def terminate(self):
+        """SIGTERM: the run saves and exits."""
+        self.proc.terminate()
+        return self._finish()
+
+    def _finish(self):
+        self.proc.wait(timeout=600)
         self._reader.join()
         return "".join(self.lines)
 
@@ -78,7 +88,7 @@ def _step_at_least(step):
 
 
 @pytest.mark.slow
-def test_train_five_sigkills_then_identical_weights(tmp_path, digits_data_dir):
+def test_train_sigkills_and_sigterm_then_identical_weights(tmp_path, digits_data_dir):
     steps = 40
     args = (f"--num_steps={steps}", "--save_every=4", "--log_every=1", "--d_steps=1",
             "--deterministic")
@@ -89,16 +99,16 @@ def test_train_five_sigkills_then_identical_weights(tmp_path, digits_data_dir):
     model_dir = str(tmp_path / "killed")
     flags = train_command(model_dir, digits_data_dir, *args)[3:]   # after "-m tfbiggan.train"
     rng = np.random.default_rng(2026)
-    # Five kinds of moment, in a random order; "finish" (after the last step:
-    # standing statistics, final checkpoint, grid) always comes last.
-    kinds = list(rng.permutation(["step", "merge", "state", "step"])) + ["finish"]
+    # Five SIGKILLs and a SIGTERM, in a random order; "finish" (after the last
+    # step: standing statistics, final checkpoint, grid) always comes last.
+    kinds = list(rng.permutation(["step", "merge", "state", "step", "sigterm"])) + ["finish"]
     history = []
     for kind in kinds:
         pause = kind if kind in ("merge", "state") else ""
         proc = _Process([sys.executable, LAUNCHER, pause, "30", "--", *flags])
         latest = tf.train.latest_checkpoint(model_dir)
         start = int(latest.rsplit("-", 1)[1]) if latest else 0
-        if kind == "step":
+        if kind in ("step", "sigterm"):
             proc.wait_for(_step_at_least(start + int(rng.integers(1, 8))))
             time.sleep(float(rng.uniform(0.0, 0.3)))
         elif kind == "finish":
@@ -106,7 +116,12 @@ def test_train_five_sigkills_then_identical_weights(tmp_path, digits_data_dir):
             time.sleep(float(rng.uniform(0.0, 1.0)))
         else:
             proc.wait_for(lambda line: line.startswith(f"FAULT-PAUSE {kind}"))
-        out = proc.kill()
+        if kind == "sigterm":   # a polite stop saves first, then exits 128 + 15
+            out = proc.terminate()
+            assert proc.proc.returncode == 128 + 15, out[-2000:]
+            assert "SIGTERM received: saved" in out, out[-2000:]
+        else:
+            out = proc.kill()
         history.append((kind, start, tf.train.latest_checkpoint(model_dir)))
         _assert_run_dir_readable(model_dir)
         if start:

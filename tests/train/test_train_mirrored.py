@@ -70,6 +70,6 @@ def test_train_mirrored_step_equals_single_device(two_cpu_strategy):
     # (weights, moving and standing statistics, spectral-norm vectors).
     for model in (mirrored.generator, mirrored.discriminator, mirrored.ema_generator):
         for v in model.variables:
-            copies = [c.numpy() for c in two_cpu_strategy.experimental_local_results(v)]
+            copies = [c.numpy() for c in two_cpu_strategy.experimental_local_results(v.value)]
             assert len(copies) == 2, v.path
             np.testing.assert_array_equal(copies[1], copies[0], err_msg=v.path)
