@@ -238,7 +238,7 @@ def check_graph(saved_model_dir):
 
 
 def self_check(saved_model_dir, source, seed=0):
-    """Runs both signatures and compares them with the live models.
+    """Runs the signatures and compares them with the live models.
 
     The graph is the same arithmetic in another order (constant folding,
     fused ops), so the generator may differ by rounding, and a generator
@@ -251,9 +251,10 @@ def self_check(saved_model_dir, source, seed=0):
     norm) move images by orders of magnitude more.
 
     Returns ``{"generator": max|diff|, "generator_tolerance": ...,
-    "rounding_sensitivity": ..., "discriminator": max relative |diff|,
-    "truncation_effect": max|G(t=0.02) - G(t=1)|}``; raises RuntimeError when
-    a difference exceeds its tolerance.
+    "rounding_sensitivity": ..., "discriminator": max relative |diff| (only
+    when the source has a discriminator), "truncation_effect":
+    max|G(t=0.02) - G(t=1)|}``; raises RuntimeError when a difference exceeds
+    its tolerance, or when the export's signatures do not match the source.
     """
     import tensorflow as tf
     cfg = source.config
@@ -275,15 +276,22 @@ def self_check(saved_model_dir, source, seed=0):
                                             float(np.max(np.abs(moved - want))))
     diffs["generator_tolerance"] = max(
         SELF_CHECK_TOLERANCE, SENSITIVITY_MARGIN * diffs["rounding_sensitivity"])
-    images = outs[0.55]
-    logits = loaded.signatures[DISCRIMINATOR_SIGNATURE](
-        images=tf.constant(images), y=tf.constant(y))[LOGITS_KEY].numpy()
-    want = source.discriminator(images, y, training=False).numpy()
-    # Logits are sums over many activations: compare relative to their scale.
-    diffs["discriminator"] = float(np.max(np.abs(logits - want)) / max(1.0, np.abs(want).max()))
+    tolerances = {"generator": diffs["generator_tolerance"]}
+    present = DISCRIMINATOR_SIGNATURE in loaded.signatures
+    if (source.discriminator is not None) != present:
+        raise RuntimeError(f"the export {'has' if present else 'lacks'} a "
+                           f"'{DISCRIMINATOR_SIGNATURE}' signature although the source "
+                           f"{'has none' if present else 'has one'}.")
+    if present:
+        images = outs[0.55]
+        logits = loaded.signatures[DISCRIMINATOR_SIGNATURE](
+            images=tf.constant(images), y=tf.constant(y))[LOGITS_KEY].numpy()
+        want = source.discriminator(images, y, training=False).numpy()
+        # Logits are sums over many activations: compare relative to their scale.
+        diffs["discriminator"] = float(np.max(np.abs(logits - want))
+                                       / max(1.0, np.abs(want).max()))
+        tolerances["discriminator"] = SELF_CHECK_TOLERANCE
     diffs["truncation_effect"] = float(np.max(np.abs(outs[0.02] - outs[1.0])))
-    tolerances = {"generator": diffs["generator_tolerance"],
-                  "discriminator": SELF_CHECK_TOLERANCE}
     for key, tolerance in tolerances.items():
         if not diffs[key] <= tolerance:
             raise RuntimeError(f"exported {key} differs from the live model by "

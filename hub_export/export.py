@@ -36,9 +36,10 @@ from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCH
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
 
 
-def export(source, output, overwrite=False, log=print, check=True):
+def export(source, output, overwrite=False, log=print, check=True, labels=None):
     """Writes the SavedModel + model card for ``source`` to ``output`` atomically.
 
+    ``labels``: optional class names for the card (``hub_export.class_names``).
     Returns:
       ``(output_path, report)``; report holds timings and the self-check diffs.
     """
@@ -52,7 +53,7 @@ def export(source, output, overwrite=False, log=print, check=True):
             report["self_check"] = self_check(tmp, source)
             report["check_seconds"] = round(time.perf_counter() - start, 2)
             log(f"self-check: {report['self_check']}")
-        model_card.write(tmp, model_card.build(source))
+        model_card.write(tmp, model_card.build(source, labels))
         path = publish(tmp, output, overwrite)
     log(f"wrote {path} ({directory_size(path) / 2**20:.1f} MiB)")
     return path, report

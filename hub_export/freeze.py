@@ -96,7 +96,8 @@ def nan_where_non_finite(output, inputs):
 
 def hub_module(config, g_frozen, d_frozen):
     """A ``tf.Module`` whose ``default`` / ``discriminator`` functions inline the
-    frozen graphs; returns ``(module, signatures)`` for ``tf.saved_model.save``."""
+    frozen graphs; returns ``(module, signatures)`` for ``tf.saved_model.save``.
+    With ``d_frozen=None`` there is no ``discriminator`` signature."""
     import tensorflow as tf
 
     def checked(tensors, specs):
@@ -123,24 +124,29 @@ def hub_module(config, g_frozen, d_frozen):
     module = tf.Module()
     module.default = tf.function(default, input_signature=generator_specs(config),
                                  autograph=False)
-    module.discriminator = tf.function(discriminator, autograph=False,
-                                       input_signature=discriminator_specs(config))
-    return module, {SIGNATURE: module.default,
-                    DISCRIMINATOR_SIGNATURE: module.discriminator}
+    signatures = {SIGNATURE: module.default}
+    if d_frozen is not None:
+        module.discriminator = tf.function(discriminator, autograph=False,
+                                           input_signature=discriminator_specs(config))
+        signatures[DISCRIMINATOR_SIGNATURE] = module.discriminator
+    return module, signatures
 
 
 def write_saved_model(source, folder, report, log):
-    """Freezes both models and saves the hub module into ``folder``.
+    """Freezes the models and saves the hub module into ``folder``.
 
+    The generator always; the discriminator when the source has one.
     Everything traced here is dropped (and collected) on return, before the
     self-check loads the result: each holds copies of every constant.
     """
     import tensorflow as tf
     start = time.perf_counter()
     g_frozen = freeze_generator(source.generator)
-    d_frozen = freeze_discriminator(source.discriminator)
+    d_frozen = (None if source.discriminator is None
+                else freeze_discriminator(source.discriminator))
     report["freeze_seconds"] = round(time.perf_counter() - start, 2)
-    log(f"froze generator and discriminator in {report['freeze_seconds']} s")
+    log(f"froze the generator{'' if d_frozen is None else ' and discriminator'} in "
+        f"{report['freeze_seconds']} s")
     module, signatures = hub_module(source.config, g_frozen, d_frozen)
     start = time.perf_counter()
     tf.saved_model.save(module, folder, signatures=signatures)

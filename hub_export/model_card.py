@@ -19,11 +19,46 @@ def _tensor(name, dtype, shape, description):
     return {"name": name, "dtype": dtype, "shape": shape, "description": description}
 
 
-def build(source):
-    """The card of a ``hub_export.source.Source`` as a JSON-serialisable dict."""
-    cfg = source.config
+WEIGHTS = {"checkpoint": "EMA generator",
+           "random": "random initialisation (untrained; for trying the pipeline)",
+           "official": "DeepMind's published BigGAN-deep EMA generator (imported)"}
+
+
+def _discriminator_signature(cfg):
     r = cfg.resolution
     return {
+        "inputs": [
+            _tensor("images", "float32", [None, r, r, 3], "images in [-1, 1], NHWC"),
+            _tensor("y", "float32", [None, cfg.num_classes], "one-hot class, or a soft mix"),
+        ],
+        "outputs": {LOGITS_KEY: _tensor(
+            "logits", "float32", [None], "projection-discriminator logits")},
+    }
+
+
+def build(source, labels=None):
+    """The card of a ``hub_export.source.Source`` as a JSON-serialisable dict.
+
+    ``labels``: optional ``{"names": [num_classes class names], "source": text}``;
+    the web demo's class picker shows them.
+    """
+    cfg = source.config
+    r = cfg.resolution
+    signatures = {
+        SIGNATURE: {
+            "inputs": [
+                _tensor("z", "float32", [None, cfg.z_dim], "latent"),
+                _tensor("y", "float32", [None, cfg.num_classes],
+                        "one-hot class, or a soft mix of classes"),
+                _tensor("truncation", "float32", [], "scalar in [0, 1] (clamped)"),
+            ],
+            "outputs": {OUTPUT_KEY: _tensor(
+                "default", "float32", [None, r, r, 3], "images in [-1, 1], NHWC")},
+        },
+    }
+    if source.discriminator is not None:
+        signatures[DISCRIMINATOR_SIGNATURE] = _discriminator_signature(cfg)
+    card = {
         "name": f"tfbiggan {source.preset or cfg.architecture + '-' + str(r)}",
         "preset": source.preset,
         "architecture": cfg.architecture,
@@ -32,9 +67,9 @@ def build(source):
         "num_classes": cfg.num_classes,
         "config": cfg.to_dict(),
         "generator_parameters": count_parameters(source.generator),
-        "discriminator_parameters": count_parameters(source.discriminator),
-        "weights": "EMA generator" if source.init == "checkpoint" else
-                   "random initialisation (untrained; for trying the pipeline)",
+        "discriminator_parameters": (None if source.discriminator is None
+                                     else count_parameters(source.discriminator)),
+        "weights": WEIGHTS[source.init],
         "init": source.init,
         "training_step": int(source.step),
         "model_dir": source.model_dir,
@@ -50,27 +85,7 @@ def build(source):
         "standing_statistics": source.standing or "from the checkpoint",
         "z_sampling": "truncation * truncnorm(-2, 2)",
         "image_to_uint8": "clip(((images + 1) / 2) * 256, 0, 255)",
-        "signatures": {
-            SIGNATURE: {
-                "inputs": [
-                    _tensor("z", "float32", [None, cfg.z_dim], "latent"),
-                    _tensor("y", "float32", [None, cfg.num_classes],
-                            "one-hot class, or a soft mix of classes"),
-                    _tensor("truncation", "float32", [], "scalar in [0, 1] (clamped)"),
-                ],
-                "outputs": {OUTPUT_KEY: _tensor(
-                    "default", "float32", [None, r, r, 3], "images in [-1, 1], NHWC")},
-            },
-            DISCRIMINATOR_SIGNATURE: {
-                "inputs": [
-                    _tensor("images", "float32", [None, r, r, 3], "images in [-1, 1], NHWC"),
-                    _tensor("y", "float32", [None, cfg.num_classes],
-                            "one-hot class, or a soft mix"),
-                ],
-                "outputs": {LOGITS_KEY: _tensor(
-                    "logits", "float32", [None], "projection-discriminator logits")},
-            },
-        },
+        "signatures": signatures,
         "input_validation": SHAPE_NOTE,
         "non_finite_inputs": NON_FINITE_NOTE,
         "graph": "frozen: no variables, no control flow; spectral norm folded into kernels",
@@ -78,6 +93,12 @@ def build(source):
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),
     }
+    if source.origin is not None:
+        card["origin"] = source.origin
+    if labels is not None:
+        card["labels"] = list(labels["names"])
+        card["labels_source"] = labels["source"]
+    return card
 
 
 def _shape(shape):
@@ -98,9 +119,24 @@ def to_markdown(card):
              ("Weights", card["weights"]), ("Training step", card["training_step"]),
              ("Generator parameters (trainable)", f"{card['generator_parameters']:,}"),
              ("Discriminator parameters (trainable)",
-              f"{card['discriminator_parameters']:,}"),
+              "none" if card["discriminator_parameters"] is None
+              else f"{card['discriminator_parameters']:,}"),
              ("Checkpoint", card["checkpoint"] or "-")]
     lines += [f"| {k} | {v} |" for k, v in facts]
+    origin = card.get("origin")
+    if origin:
+        lines += ["", "## Source of the weights", "",
+                  f"- Imported from the {origin['format']} at `{origin['path']}`.",
+                  f"- Published as: {origin['published_as']}",
+                  f"- Licence: {origin['licence']}. {origin['licence_note']}",
+                  f"- Discriminator: {origin['discriminator']}",
+                  f"- Moving batch-norm statistics: {origin['moving_statistics']}."]
+        if origin.get("tensors_ignored"):
+            lines.append("- File tensors skipped with --ignore_unused: "
+                         + ", ".join(f"`{n}`" for n in origin["tensors_ignored"]))
+    if card.get("labels"):
+        lines += ["", "## Classes", "", f"{len(card['labels'])} class names from "
+                  f"{card['labels_source']} (in model_card.json, key `labels`)."]
     for key, sig in card["signatures"].items():
         lines += ["", f"## Signature `{key}`", "", "| tensor | dtype | shape | meaning |",
                   "|---|---|---|---|"]
@@ -123,7 +159,8 @@ def to_markdown(card):
               "module = hub.load(PATH)",
               "images = module.signatures['default'](",
               "    z=z, y=y, truncation=tf.constant(t))['default']",
-              "logits = module.signatures['discriminator'](images=images, y=y)['logits']",
+              *(["logits = module.signatures['discriminator'](images=images, y=y)['logits']"]
+                if DISCRIMINATOR_SIGNATURE in card["signatures"] else []),
               "# tf_keras: hub.KerasLayer(PATH, signature='default', output_key='default')",
               "#   called on dict(z=z, y=y, truncation=tf.constant(t))",
               "# Keras 3: keras.layers.TFSMLayer(PATH, call_endpoint='default')",

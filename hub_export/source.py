@@ -1,6 +1,6 @@
 """Where an export's models come from: a training run, or a preset with
 random weights (for trying the pipeline). Official weights arrive through
-``hub_export.import_weights``.
+``hub_export.official.load`` (``python -m hub_export.import_weights``).
 """
 import dataclasses
 import os
@@ -23,17 +23,20 @@ class Source:
     """The models to export and where they came from (for the model card).
 
     ``generator`` is the EMA generator when the source is a training run.
+    ``discriminator`` is None when there is none (official weights): the
+    export then has no ``discriminator`` signature.
     """
     config: object
     generator: object
-    discriminator: object
+    discriminator: Optional[object]
     preset: Optional[str]
     step: int
-    init: str                        # "checkpoint" or "random"
+    init: str                        # "checkpoint", "random" or "official"
     model_dir: Optional[str] = None
     checkpoint: Optional[str] = None
     standing: Optional[dict] = None  # how the standing statistics were computed
     metrics: Optional[dict] = None
+    origin: Optional[dict] = None    # official weights: format, files, licence
 
 
 def preset_name(config):

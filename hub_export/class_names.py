@@ -1,0 +1,28 @@
+"""Class names that travel with an export (``model_card.json``, key ``labels``).
+
+The web demo's class picker lists them. For ImageNet-1k models, such as the
+official BigGAN weights, the list is the one tensorflow-datasets ships for
+``imagenet2012``: the 1000 WordNet IDs (``n01440764`` ...) in sorted order,
+which is the class order of ImageNet-1k and of BigGAN's one-hot ``y``.
+tensorflow-datasets ships no human-readable names; the page's search box
+matches the IDs (and any names a ``--labels`` file of ``hub_export.web`` adds).
+"""
+IMAGENET2012_FILE = "datasets/imagenet2012/labels.txt"
+IMAGENET2012_CLASSES = 1000
+
+
+def imagenet2012():
+    """``{"names": [1000 WordNet IDs], "source": text}`` from tensorflow-datasets.
+
+    Raises RuntimeError when the installed package's file is not 1000 IDs.
+    """
+    import tensorflow_datasets as tfds
+    path = tfds.core.tfds_path(IMAGENET2012_FILE)
+    names = path.read_text().split()
+    if len(names) != IMAGENET2012_CLASSES or len(set(names)) != len(names):
+        raise RuntimeError(f"{path} should hold {IMAGENET2012_CLASSES} distinct WordNet "
+                           f"IDs; it holds {len(names)}.")
+    return {"names": names,
+            "source": f"tensorflow-datasets {tfds.__version__} {IMAGENET2012_FILE} "
+                      "(WordNet IDs in ImageNet-1k class order)"}
+
