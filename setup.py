@@ -25,7 +25,14 @@ INSTALL_REQUIRES = [
 ]
 
 EXTRAS = {
-    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3"],
+    # torch and hf's pytorch-pretrained-biggan: the official-weights tests
+    # check the importer against hf's own converter and BigGAN class (CPU
+    # torch; pip picks a local +cpu wheel where one is configured).
+    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "torch==2.13.0",
+             "pytorch-pretrained-biggan==0.1.1"],
+    # Importing hf's PyTorch BigGAN files (python -m hub_export.import_weights):
+    # torch.load(weights_only=True, mmap=True) needs torch >= 2.4.
+    "hf": ["torch>=2.4"],
     # LiteRT runtime, plus what the TF.js converter imports. tensorflowjs itself
     # is installed with --no-deps (its pins conflict with TF 2.21): see
     # WORKSPACE.md and tests/run.sh.

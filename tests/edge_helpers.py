@@ -20,10 +20,11 @@ def skip_unless_node_packages():
         pytest.skip(f"npm packages are not installed: {tfjs.NPM_INSTALL}")
 
 
-def render_site(site_dir, query, screenshot):
+def render_site(site_dir, query, screenshot, **render_options):
     """Serves ``site_dir`` on 127.0.0.1, renders ``index.html?query`` in headless
     Chromium with pixel readback, saves the screenshot (its path is printed, to
-    look at with ``pytest -s``) and returns the page's report."""
+    look at with ``pytest -s``) and returns the page's report.
+    ``render_options`` go to ``browser.render`` (``search``, ``repeat``)."""
     skip_unless_node_packages()
     try:
         browser.find_chromium()
@@ -31,7 +32,7 @@ def render_site(site_dir, query, screenshot):
         pytest.skip(str(err))
     server, url = site.serve(site_dir, port=0)
     try:
-        report = browser.render(url + query, screenshot, pixels=True)
+        report = browser.render(url + query, screenshot, pixels=True, **render_options)
     finally:
         server.shutdown()
         server.server_close()

@@ -6,12 +6,16 @@
 // Usage:
 //   node render_page.mjs --url URL --screenshot PNG --result JSON \
 //        [--chromium /usr/bin/chromium] [--timeout_ms 120000] [--resolve_from DIR]
-//        [--pixels true]
+//        [--pixels true] [--search TEXT] [--repeat N]
 //
 // Writes JSON: {"status", "status_text", "demo", "canvases": [{"width",
 // "height", "min", "max", "mean", "std", "distinct"}], "console": [...]}.
 // Pixel statistics are over the RGB channels, in 0..255; with --pixels true
 // each canvas also carries "rgb", its row-major RGB bytes (alpha dropped).
+// --search types TEXT into the class search box, records the classes left in
+// the picker ("search": {"query", "shown", "picked"}) and presses Enter, which
+// picks the first match and draws it. --repeat clicks Resample N more times
+// and records each grid's milliseconds ("repeat_ms").
 //
 // The browser gets a fresh --user-data-dir (removed afterwards) and flags that
 // keep it off the network: nothing outside 127.0.0.1 is needed.
@@ -114,6 +118,30 @@ async function main() {
     await page.goto(args.url, {timeout});
     await page.waitForFunction(
         () => ['ready', 'error'].includes(document.body.dataset.status), null, {timeout});
+    const rendered = () => page.evaluate(() => (window.bigganDemo || {}).renders || 0);
+    const waitForRender = async (count) => page.waitForFunction(
+        (n) => document.body.dataset.status === 'error' ||
+               (document.body.dataset.status === 'ready' && window.bigganDemo.renders > n),
+        count, {timeout});
+    let search = null;
+    if (args.search && await page.evaluate(() => document.body.dataset.status) === 'ready') {
+      await page.fill('#class-search', args.search);
+      const shown = await page.evaluate(() => Array.from(
+          document.getElementById('class-picker').options)
+          .filter((o) => o.value !== '-1' && !o.hidden).map((o) => o.textContent));
+      const before = await rendered();
+      await page.press('#class-search', 'Enter');
+      if (shown.length) await waitForRender(before);
+      search = {query: args.search, shown,
+                picked: await page.evaluate(() => document.getElementById('class-picker').value)};
+    }
+    const repeatMs = [];
+    for (let i = 0; i < Number(args.repeat || 0); i++) {
+      const before = await rendered();
+      await page.click('#resample');
+      await waitForRender(before);
+      repeatMs.push(await page.evaluate(() => window.bigganDemo.lastMs));
+    }
     const status = await page.evaluate(() => document.body.dataset.status);
     const statusText = await page.evaluate(() => document.getElementById('status').textContent);
     const demo = await page.evaluate(() => window.bigganDemo || null);
@@ -121,7 +149,8 @@ async function main() {
     fs.mkdirSync(path.dirname(path.resolve(args.screenshot)), {recursive: true});
     await page.screenshot({path: args.screenshot, fullPage: true});
     fs.writeFileSync(args.result, JSON.stringify(
-        {status, status_text: statusText, demo, canvases, console: logs}, null, 1));
+        {status, status_text: statusText, demo, canvases, console: logs, search,
+         repeat_ms: repeatMs}, null, 1));
   } finally {
     if (context) await context.close();
     fs.rmSync(userDataDir, {recursive: true, force: true});

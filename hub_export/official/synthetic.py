@@ -35,7 +35,7 @@ ACCUMULATED_ROWS = [0, 10, 20, 30, 40, 50]
 MODULE_DEF_V3 = b"\x08\x01"
 
 
-def random_generator(config, seed=0, standing="accumulate"):
+def random_generator(config, seed=0, standing="accumulate", progress=None):
     """A built BigGAN-deep generator with every weight random and non-trivial.
 
     Biases, head scale/offset and the attention ``gamma`` get random values
@@ -44,7 +44,8 @@ def random_generator(config, seed=0, standing="accumulate"):
     16 at truncations 0, 0.2, ..., 1.0, rows in between interpolated:
     realistic activations, and few enough near-zero variances that the model
     does not amplify float rounding much), ``"random"`` draws them (fast, for
-    big models whose images do not matter).
+    big models whose images do not matter). ``progress``: optional
+    ``callback(done, total, seconds)`` of the accumulation.
     """
     import keras
 
@@ -66,7 +67,7 @@ def random_generator(config, seed=0, standing="accumulate"):
         raise ValueError(f"standing must be 'accumulate' or 'random', got {standing!r}.")
     if standing == "accumulate":
         accumulate_standing_stats(generator, num_batches=4, batch_size=16, seed=seed,
-                                  grid_indices=ACCUMULATED_ROWS)
+                                  grid_indices=ACCUMULATED_ROWS, progress=progress)
     for path in names.batch_norm_paths(generator):
         for stat in ("standing_mean", "standing_variance"):
             variable = variables[f"{path}/{stat}"]

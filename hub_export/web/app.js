@@ -10,12 +10,20 @@
 // signature leaves them unknown. model/labels.json (optional) names the
 // classes: a list of strings, or an object {"<class id>": "name"}.
 //
+// The search box filters the class picker (substring of "id: name", any
+// case); Enter picks the first match.
+//
 // URL parameters preset the controls: ?seed=3&truncation=0.4&class=7&count=4
-// and ?backend=cpu picks a TF.js backend.
+// and ?backend=webgl|wasm|cpu picks a TF.js backend (the Backend menu reloads
+// the page with it). The wasm backend loads its .wasm files from the site
+// root; it runs multi-threaded when the server sends the cross-origin
+// isolation headers (python -m hub_export.web --serve does).
 //
 // For automated checks, <body data-status> is "loading", "busy", "ready" or
-// "error", and window.bigganDemo holds the model facts, the last timing and the
-// last inputs (z, class ids, truncation) so a test can recompute the images.
+// "error", and window.bigganDemo holds the model facts, the backend, the load
+// time (loadMs: fetching the graph and its weights until the model is ready),
+// the timings (firstMs, lastMs: one grid, sampling to pixels) and the last
+// inputs (z, class ids, truncation) so a test can recompute the images.
 
 import {makeRng, sampleClasses, sampleZ} from './sampling.js';
 
@@ -77,6 +85,24 @@ function classNames(labels, card, numClasses) {
     }
   }
   return names;
+}
+
+/** Shows only the classes whose label contains `query`; returns the first shown. */
+function filterClasses(query) {
+  const q = query.trim().toLowerCase();
+  let shown = 0;
+  let first = null;
+  for (const option of $('class-picker').options) {
+    if (option.value === '-1') continue;
+    const match = !q || option.textContent.toLowerCase().includes(q);
+    option.hidden = !match;
+    if (match) {
+      shown += 1;
+      first = first ?? option;
+    }
+  }
+  $('class-matches').textContent = q ? `(${shown} match${shown === 1 ? '' : 'es'})` : '';
+  return first;
 }
 
 function fillClassPicker(names) {
@@ -166,6 +192,7 @@ async function generate(state) {
   state.bigganDemo.lastInputs = {
     z: Array.from(z), zShape: [count, zDim], classes: Array.from(classes), truncation,
   };
+  state.bigganDemo.firstMs = state.bigganDemo.firstMs ?? ms;
   state.bigganDemo.lastMs = ms;
   state.bigganDemo.renders += 1;
   state.bigganDemo.resolution = resolution;
@@ -178,14 +205,23 @@ async function main() {
     throw new Error('tf.min.js did not load; build the site with python -m hub_export.web.');
   }
   const backend = new URLSearchParams(window.location.search).get('backend');
-  if (backend) await tf.setBackend(backend);
+  $('backend').value = backend || '';
+  if (backend === 'wasm') {
+    if (!tf.wasm) throw new Error('tf-backend-wasm.min.js did not load; rebuild the site.');
+    tf.wasm.setWasmPaths(new URL('./', window.location.href).href);
+  }
+  if (backend && !(await tf.setBackend(backend))) {
+    throw new Error(`the TF.js backend "${backend}" could not start in this browser.`);
+  }
   await tf.ready();
 
+  const loadStart = performance.now();
   const [model, card, labels] = await Promise.all([
     tf.loadGraphModel(MODEL_URL),
     fetchOptionalJson('model/model_card.json'),
     fetchOptionalJson('model/labels.json'),
   ]);
+  const loadMs = performance.now() - loadStart;
   const {zDim, numClasses} = modelFacts(model, card);
   const names = classNames(labels, card, numClasses);
   fillClassPicker(names);
@@ -193,7 +229,8 @@ async function main() {
 
   const state = {
     model, zDim, numClasses, names,
-    bigganDemo: {zDim, numClasses, backend: tf.getBackend(), renders: 0, lastMs: null},
+    bigganDemo: {zDim, numClasses, backend: tf.getBackend(), loadMs, renders: 0,
+                 firstMs: null, lastMs: null},
   };
   window.bigganDemo = state.bigganDemo;
 
@@ -212,7 +249,24 @@ async function main() {
     $('seed').value = String((parseInt($('seed').value, 10) || 0) + 1);
     rerun();
   });
+  $('class-search').addEventListener('input', () => filterClasses($('class-search').value));
+  $('class-search').addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    const first = filterClasses($('class-search').value);
+    if (first && $('class-picker').value !== first.value) {
+      $('class-picker').value = first.value;
+      rerun();
+    }
+  });
+  $('backend').addEventListener('change', () => {
+    const params = new URLSearchParams(window.location.search);
+    if ($('backend').value) params.set('backend', $('backend').value);
+    else params.delete('backend');
+    window.location.search = params.toString();
+  });
   $('truncation-value').textContent = Number($('truncation').value).toFixed(2);
+  $('class-search').disabled = false;
   $('class-picker').disabled = false;
   $('resample').disabled = false;
   rerun();

@@ -43,17 +43,22 @@ def find_playwright_core(search_from=None):
     return node_modules
 
 
-def render(url, screenshot_path, chromium=None, node=None, timeout_s=180, pixels=False):
+def render(url, screenshot_path, chromium=None, node=None, timeout_s=180, pixels=False,
+           search=None, repeat=0):
     """Opens ``url`` headless, waits for the demo, screenshots it.
 
     Args:
       pixels: also return every canvas's RGB bytes (``canvases[i]['rgb']``,
         row-major [height, width, 3] flattened, 0..255).
+      search: text to type into the class search box, then Enter (picks and
+        draws the first match).
+      repeat: clicks on Resample after the first grid, each timed.
     Returns:
       The page report: ``status`` ('ready' or 'error'), ``status_text``,
-      ``demo`` (zDim, numClasses, backend, timing, lastInputs), ``canvases``
-      (per-canvas RGB min/max/mean/std/distinct colours, 0..255) and
-      ``console`` lines.
+      ``demo`` (zDim, numClasses, backend, loadMs, firstMs, lastMs,
+      lastInputs), ``canvases`` (per-canvas RGB min/max/mean/std/distinct
+      colours, 0..255), ``console`` lines, ``search`` ({query, shown: labels
+      left in the picker, picked: class id} or None) and ``repeat_ms``.
     """
     node_path = tfjs.find_node(node)
     chromium_path = find_chromium(chromium)
@@ -64,8 +69,10 @@ def render(url, screenshot_path, chromium=None, node=None, timeout_s=180, pixels
             [node_path, str(RENDER_PAGE_JS), "--url", url,
              "--screenshot", os.path.abspath(screenshot_path), "--result", result_path,
              "--chromium", chromium_path, "--timeout_ms", str(int(timeout_s * 1000)),
-             "--resolve_from", str(node_modules), "--pixels", "true" if pixels else "false"],
-            capture_output=True, text=True, timeout=timeout_s + 60, check=False)
+             "--resolve_from", str(node_modules), "--pixels", "true" if pixels else "false",
+             "--repeat", str(int(repeat))] + (["--search", search] if search else []),
+            capture_output=True, text=True, timeout=timeout_s * (1 + repeat) + 60,
+            check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"Rendering {url} in Chromium failed (exit {proc.returncode}):\n"
                                f"{proc.stderr.strip() or proc.stdout.strip()}")

@@ -4,6 +4,8 @@ Site layout written by ``build_site``::
 
     SITE_DIR/index.html, app.js, sampling.js, style.css   (this folder's page)
     SITE_DIR/tf.min.js          (from node_modules/@tensorflow/tfjs/dist; no CDN)
+    SITE_DIR/tf-backend-wasm.min.js, tfjs-backend-wasm*.wasm
+                                (from node_modules/@tensorflow/tfjs-backend-wasm/dist)
     SITE_DIR/model/model.json   (+ weight shards, and labels.json /
                                  model_card.json when present or given)
 """
@@ -20,6 +22,12 @@ from hub_export.contract import MODEL_CARD_JSON
 
 PAGE_DIR = pathlib.Path(__file__).resolve().parent
 PAGE_FILES = ("index.html", "app.js", "sampling.js", "style.css")
+WASM_FILES = ("tf-backend-wasm.min.js", "tfjs-backend-wasm.wasm",
+              "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm")
+# Cross-origin isolation lets the wasm backend use threads (SharedArrayBuffer);
+# the page loads nothing from other origins, so it costs nothing.
+ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin",
+                     "Cross-Origin-Embedder-Policy": "require-corp"}
 
 
 def find_tf_min_js(search_from=None):
@@ -32,6 +40,21 @@ def find_tf_min_js(search_from=None):
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; reinstall with: {tfjs.NPM_INSTALL}")
     return path
+
+
+def find_wasm_files(search_from=None):
+    """Paths of the wasm backend's script and binaries in node_modules.
+
+    Raises:
+      FileNotFoundError: @tensorflow/tfjs-backend-wasm is missing (names ``npm ci``).
+    """
+    dist = (tfjs.find_tfjs_package(search_from).parent / "tfjs-backend-wasm" / "dist")
+    paths = [dist / name for name in WASM_FILES]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{missing[0]} is missing; install the npm packages with: "
+                                f"{tfjs.NPM_INSTALL}")
+    return paths
 
 
 def _check_labels(path):
@@ -69,6 +92,8 @@ def build_site(model_dir, output_dir, labels=None, model_card=None, tf_min_js=No
     for name in PAGE_FILES:
         shutil.copyfile(PAGE_DIR / name, out / name)
     shutil.copyfile(tf_min_js, out / "tf.min.js")
+    for path in find_wasm_files():
+        shutil.copyfile(path, out / path.name)
     if (out / "model").exists():
         shutil.rmtree(out / "model")
     shutil.copytree(model_dir, out / "model")
@@ -81,7 +106,8 @@ def build_site(model_dir, output_dir, labels=None, model_card=None, tf_min_js=No
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with explicit MIME types for module scripts; no request log."""
+    """Static files with explicit MIME types for module scripts and the
+    cross-origin isolation headers; no request log."""
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -91,6 +117,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         ".bin": "application/octet-stream",
         ".wasm": "application/wasm",
     }
+
+    def end_headers(self):
+        for key, value in ISOLATION_HEADERS.items():
+            self.send_header(key, value)
+        super().end_headers()
 
     def log_message(self, format, *args):  # noqa: A002 (base-class signature)
         del format, args

@@ -1,13 +1,12 @@
 """A wrong, missing or extra tensor in official-weights files is a clear error
 naming it; the spectral-norm conversion of hf's buffers; format detection."""
-import json
 import os
 import shutil
 
 import numpy as np
 import pytest
 
-from cli_helpers import REPO, run_cli
+from cli_helpers import run_cli
 from hub_export import official
 from hub_export.official import names, synthetic
 from hub_export.official.assign import SourceTensorError, assign, check_source, sn_u_from_uv
@@ -199,8 +198,17 @@ def test_cli_reports_a_bad_source_in_one_line(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("hub_export.import_weights: ") and "neither a TF1" in last
     assert not out.exists()
+
+
+def test_cli_flags_are_checked_before_any_work(tmp_path, capsys):
+    from hub_export import import_weights
+    out = tmp_path / "out"
     (out / "keep").mkdir(parents=True)
-    result = run_cli(["python", "-m", "hub_export.import_weights", f"--source={tmp_path}",
-                      f"--output={out}", "--ignore_unused=("], timeout=300)
-    assert result.returncode == 1 and "not a regular expression" in result.stderr
-    assert json.dumps(sorted(os.listdir(out))) == '["keep"]' and os.path.isdir(REPO)
+    for argv, message in (
+            ([f"--source={tmp_path}", f"--output={out}", "--ignore_unused=("],
+             "is not a regular expression"),
+            ([f"--source={tmp_path}"], "--source and --output are required"),
+            ([f"--source={tmp_path}", f"--output={out}"], "pass --overwrite")):
+        with pytest.raises(SystemExit, match=message):
+            import_weights.main(["import_weights", *argv])
+    assert os.listdir(out) == ["keep"]

@@ -14,7 +14,10 @@ from hub_export.official import configs, names
 from hub_export.official.synthetic import hf_config_json
 from tfbiggan.models import Generator, get_preset
 
-PRESETS = ("biggan-deep-128", "biggan-deep-256", "biggan-deep-512")
+# 256 and 512 only add blocks of the same kind; building them costs ~7 s each.
+PRESETS = ("biggan-deep-128",
+           pytest.param("biggan-deep-256", marks=pytest.mark.slow),
+           pytest.param("biggan-deep-512", marks=pytest.mark.slow))
 
 
 def _tf_layout(shape):
