@@ -33,12 +33,15 @@ def test_legacy_run_loads_with_its_outputs(tmp_path):
     assert run.step == 3 and has_standing_stats(run.ema_generator)
     expected = np.load(os.path.join(FIXTURE, "expected_outputs.npz"))
     z, y = expected["z"], expected["y"]
-    np.testing.assert_array_equal(run.ema_generator(z, y, truncation=0.5).numpy(),
-                                  expected["ema_t05_and_moving"][0])
-    np.testing.assert_array_equal(run.ema_generator(z, y).numpy(),
-                                  expected["ema_t05_and_moving"][1])
+    # The expected outputs were computed on another CPU, whose kernels sum in
+    # another order: float32 rounding (~3e-5 seen) separates them, while a
+    # misnamed or misplaced tensor moves images by orders of magnitude more.
+    np.testing.assert_allclose(run.ema_generator(z, y, truncation=0.5).numpy(),
+                               expected["ema_t05_and_moving"][0], rtol=0, atol=2e-4)
+    np.testing.assert_allclose(run.ema_generator(z, y).numpy(),
+                               expected["ema_t05_and_moving"][1], rtol=0, atol=2e-4)
     np.testing.assert_allclose(run.discriminator(expected["ema_t05_and_moving"][0], y).numpy(),
-                               expected["d_logits"], rtol=1e-6)
+                               expected["d_logits"], rtol=1e-4, atol=1e-5)
 
     # The files now use the 0.2 names; the values are the same tensors.
     new, _ = read_all_tensors(prefix)
