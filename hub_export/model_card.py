@@ -130,7 +130,8 @@ def to_markdown(card):
                   f"- Published as: {origin['published_as']}",
                   f"- Licence: {origin['licence']}. {origin['licence_note']}",
                   f"- Discriminator: {origin['discriminator']}",
-                  f"- Moving batch-norm statistics: {origin['moving_statistics']}."]
+                  f"- Moving batch-norm statistics: {origin['moving_statistics']}.",
+                  f"- Truncation: {origin['truncation_versus_hf']}"]
         if origin.get("tensors_ignored"):
             lines.append("- File tensors skipped with --ignore_unused: "
                          + ", ".join(f"`{n}`" for n in origin["tensors_ignored"]))

@@ -26,6 +26,11 @@ LICENCE = "Apache-2.0"
 TFHUB_HANDLE = "deepmind/biggan-deep-{resolution}/1"
 NO_DISCRIMINATOR = ("DeepMind released no discriminator for BigGAN, so this export has "
                     "no 'discriminator' signature.")
+VERSUS_HF = ("At the grid truncations 0.00, 0.02, ..., 1.00 the images equal those of hf's "
+             "pytorch-pretrained-biggan for the same weights. Between grid points this "
+             "export interpolates the statistics linearly; hf mixes the two rows with the "
+             "weights reversed, and its math.modf(t / 0.02) also misreads most float32 "
+             "grid values as the next row, so hf differs there.")
 
 
 def detect_format(path):
@@ -58,6 +63,7 @@ def _origin(kind, path, config, report):
         "tensors_used": report["tensors"],
         "tensors_ignored": report["ignored"],
         "discriminator": NO_DISCRIMINATOR,
+        "truncation_versus_hf": VERSUS_HF,
         "moving_statistics": ("set to the standing statistics at truncation 1.0 (used "
                               "only by truncation=None calls in Python)"),
     }

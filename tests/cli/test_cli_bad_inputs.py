@@ -98,7 +98,7 @@ ROWS = [
     ("flag: batch not divisible", _train("--batch_size=9", "--num_accumulations=2"), 2,
      r"--batch_size=9 is not divisible by num_accumulations \(2\)", None, ()),
     ("flag: unknown loss", _train("--loss=wgan"), 2,
-     r"--loss='wgan': choose one of hinge", None, ()),
+     r"--loss='wgan': choose one of .*\bhinge\b.*wasserstein", None, ()),
     ("flag: EMA decay 1", _train("--ema_decay=1.0"), 2,
      r"--ema_decay must be in \[0, 1\), got 1.0", None, ()),
     ("flag: unsupported resolution", _train("--resolution=48"), 2,

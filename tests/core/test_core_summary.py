@@ -44,6 +44,46 @@ def test_biggan_128_params():
     assert abs(total - 158.3e6) / 158.3e6 < 1e-3
 
 
+def _sngan_cifar_counts(num_classes):
+    """SNGAN's CIFAR-10 ResNet (Miyato et al. 2018, Table 4; the reference
+    chainer code's blocks), counted by hand: G z(128) -> dense 4x4x256 -> 3 up
+    blocks of 256 (BN, ReLU, conv3x3, BN, ReLU, conv3x3; 1x1 shortcut) -> BN,
+    ReLU, conv3x3 -> 3. D: an optimized down block 3 -> 128, a down block, two
+    plain blocks of 128 (1x1 shortcut only where it downsamples), ReLU, sum
+    pooling, dense -> 1. Conditioning: class-wise BN gains/biases in G's
+    blocks, a projection embedding in D."""
+    conv = lambda k, i, o: k * k * i * o + o  # noqa: E731
+    bn = 2 * 256 * (num_classes if num_classes > 1 else 1)
+    up = bn + conv(3, 256, 256) + bn + conv(3, 256, 256) + conv(1, 256, 256)
+    g = (128 * 4 * 4 * 256 + 4 * 4 * 256) + 3 * up + 2 * 256 + conv(3, 256, 3)
+    plain = 2 * conv(3, 128, 128)
+    d = (conv(3, 3, 128) + conv(3, 128, 128) + conv(1, 3, 128)
+         + plain + conv(1, 128, 128) + 2 * plain + 129
+         + (128 * num_classes if num_classes > 1 else 0))
+    return g, d
+
+
+@pytest.mark.parametrize("preset, num_classes", [("sngan-cifar", 10),
+                                                 ("sngan-cifar-uncond", 1)])
+def test_sngan_cifar_params_match_the_papers_architecture(preset, num_classes):
+    info = summarize(preset, discriminator=True)
+    g, d = _sngan_cifar_counts(num_classes)
+    assert (info["generator_params"], info["discriminator_params"]) == (g, d)
+    if num_classes == 10:
+        assert (g, d) == (4_304_387, 1_055_105)
+
+
+@pytest.mark.slow
+def test_sagan_128_params_match_biggan_table_1():
+    # BigGAN, Table 1, row 1 is SAGAN at 128x128 (ch 64, batch 256): 81.5M
+    # parameters for G and D together. We count 81.47M.
+    info = summarize("sagan-128", discriminator=True)
+    assert info["generator_params"] == 42_017_412
+    assert info["discriminator_params"] == 39_448_258
+    total = info["generator_params"] + info["discriminator_params"]
+    assert abs(total - 81.5e6) / 81.5e6 < 1e-3
+
+
 def test_count_parameters_counts_trainable_scalars_only():
     # A batch norm over 5 channels, counted by hand: scale and offset are the
     # 10 trainable scalars; moving (2 x 5), standing (2 x 51 x 5) and

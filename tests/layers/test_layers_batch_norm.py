@@ -196,3 +196,26 @@ def test_standing_batch_norm_passes_the_layer_test():
 def test_conditional_batch_norm_passes_the_layer_test():
     run_layer_test(ConditionalBatchNorm, {"num_standing": 11}, [(2, 4, 4, 5), (2, 6)],
                    (2, 4, 4, 5), {"training": True}, expected_trainable=2 * 6 * 5)
+
+
+def test_virtual_batch_norm_uses_the_reference_and_each_example_alone():
+    # Salimans et al. 2016: x is normalised with the moments of the reference
+    # batch together with x; the reference with its own moments.
+    layer = _make(conditional=False, channels=3)
+    rng = np.random.default_rng(9)
+    ref = (rng.standard_normal((4, 4, 4, 3)) * 2 + 1).astype("f")
+    x = (rng.standard_normal((3, 4, 4, 3)) - 2).astype("f")
+    layer.virtual_reference = 4
+    out = layer(np.concatenate([ref, x]), training=True).numpy()
+    scale, offset = layer.scale.numpy(), layer.offset.numpy()
+    np.testing.assert_allclose(out[:4], _np_bn(ref, ref.mean((0, 1, 2)), ref.var((0, 1, 2)),
+                                               scale, offset), atol=1e-4)
+    for i in range(3):
+        both = np.concatenate([ref, x[i:i + 1]])
+        want = _np_bn(x[i], both.mean((0, 1, 2)), both.var((0, 1, 2)), scale, offset)
+        np.testing.assert_allclose(out[4 + i], want, atol=1e-4)
+    # An example's output does not depend on the others in its minibatch.
+    alone = layer(np.concatenate([ref, x[:1]]), training=True).numpy()
+    np.testing.assert_allclose(alone[4], out[4], atol=1e-5)
+    np.testing.assert_allclose(layer.moving_mean.numpy(),
+                               (1 - 0.9 ** 2) * ref.mean((0, 1, 2)), atol=1e-5)

@@ -187,3 +187,18 @@ def test_sn_conv2d_passes_the_layer_test(upsample):
     run_layer_test(SNConv2D, {"filters": 6, "kernel_size": 3}, [(2, 4, 4, 5)],
                    (2, side, side, 6), {"training": True, "upsample": upsample},
                    expected_trainable=3 * 3 * 5 * 6 + 6)
+
+
+def test_spectral_norm_can_be_switched_off():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4)).astype("f")
+    plain = SNDense(3, spectral_norm=False)
+    out = plain(x, training=True).numpy()
+    np.testing.assert_allclose(out, x @ plain.kernel.numpy() + plain.bias.numpy(), atol=1e-5)
+    assert not hasattr(plain, "sn_u") and len(plain.weights) == 2
+    with pytest.raises(ValueError, match="no spectral norm"):
+        plain.sigma()
+    conv = SNConv2D(4, 3, spectral_norm=False)
+    conv(np.zeros((1, 5, 5, 2), "f"))
+    assert conv.get_config()["spectral_norm"] is False
+    np.testing.assert_array_equal(conv.normalized_kernel().numpy(), conv.kernel.numpy())

@@ -24,7 +24,20 @@ def test_train_flags_default_is_the_digits_demo():
 def test_train_flags_every_flagfile_is_valid(path):
     config = _parse(f"--flagfile={path}")  # checks itself when made
     name = os.path.basename(path)[:-6]
-    if name[-3:] in ("128", "256", "512"):
+    if name.startswith("sagan"):
+        # Zhang et al. 2019, Sec. 5: TTUR 1e-4 / 4e-4, Adam (0, 0.9), batch
+        # 256, one D step, spectral norm in G and D.
+        assert (config.batch_size, config.d_steps, config.g_lr, config.d_lr) == (
+            256, 1, 1e-4, 4e-4)
+        assert (config.beta1, config.beta2, config.loss) == (0.0, 0.9, "hinge")
+        assert config.model.g_spectral_norm and config.model.d_spectral_norm
+    elif name.startswith("sngan"):
+        # Miyato et al. 2018, Appendix B (the ResNet runs): Adam lr 2e-4,
+        # (0, 0.9), n_dis 5, batch 64.
+        assert (config.batch_size, config.d_steps, config.g_lr, config.d_lr) == (
+            64, 5, 2e-4, 2e-4)
+        assert (config.beta1, config.beta2) == (0.0, 0.9)
+    elif name[-3:] in ("128", "256", "512"):
         config.check_replicas(256)  # a v3-256 pod slice / 256 GPUs
         assert (config.batch_size, config.d_steps, config.g_lr, config.d_lr) == (
             2048, 2, 5e-5, 2e-4)

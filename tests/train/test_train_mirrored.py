@@ -7,17 +7,25 @@ from tfbiggan.models import get_preset
 from tfbiggan.train import TrainConfig, Trainer
 
 
-def _config():
-    # Tracing under MirroredStrategy is slow on 2 shared cores (~6 min), so one
-    # D step and no accumulation; the 1/(k * replicas) scaling is the same code.
-    return TrainConfig(model=get_preset("tiny"), batch_size=8, num_accumulations=1,
-                       d_steps=1, g_lr=1e-3, d_lr=1e-3, ema_start=0, ema_decay=0.5,
-                       ortho_reg=1e-2,
+# BigGAN's own step, and the lineage terms whose maths spans the batch:
+# WGAN-GP's per-example interpolates, R1, and feature matching's batch means,
+# under gradient accumulation.
+OPTIONS = {
+    "biggan": dict(num_accumulations=1),
+    "lineage": dict(num_accumulations=2, loss="wasserstein", gp_weight=10.0,
+                    r1_gamma=1.0, feature_matching=1.0),
+}
+
+
+def _config(options):
+    # Tracing under MirroredStrategy is slow on 2 cores, so one D step.
+    return TrainConfig(model=get_preset("tiny"), batch_size=8, d_steps=1, g_lr=1e-3,
+                       d_lr=1e-3, ema_start=0, ema_decay=0.5, ortho_reg=1e-2,
                        # Biases before a batch norm get ~0 gradients (pure
                        # round-off); Adam with a tiny epsilon turns those into
                        # lr-sized steps of random sign. A large epsilon keeps
                        # the update linear in the gradient, so tolerances hold.
-                       adam_epsilon=1.0)
+                       adam_epsilon=1.0, **options)
 
 
 def _data(config, num_batches):
@@ -38,8 +46,9 @@ def _all_weights(trainer):
 
 
 @pytest.mark.slow
-def test_train_mirrored_step_equals_single_device(two_cpu_strategy):
-    config = _config()
+@pytest.mark.parametrize("options", list(OPTIONS))
+def test_train_mirrored_step_equals_single_device(options, two_cpu_strategy):
+    config = _config(OPTIONS[options])
     single = Trainer(config, tf.distribute.get_strategy(), log=lambda m: None)
     mirrored = Trainer(config, two_cpu_strategy, log=lambda m: None)
     assert mirrored.num_replicas == 2 and mirrored.local_batch == 4
@@ -49,13 +58,16 @@ def test_train_mirrored_step_equals_single_device(two_cpu_strategy):
                      (single.ema_generator, mirrored.ema_generator)):
             b.set_weights(a.get_weights())
     before = _all_weights(single)
-    batches = config.d_steps * config.num_accumulations
+    # Feature matching's G step reads real batches too.
+    batches = (config.d_steps + bool(config.feature_matching)) * config.num_accumulations
     data = _data(config, batches)
     m_single = single.iteration(iter(
         tf.distribute.get_strategy().experimental_distribute_dataset(data)))
     m_mirrored = mirrored.iteration(iter(
         two_cpu_strategy.experimental_distribute_dataset(data)))
 
+    if config.gp_weight:
+        assert {"gradient_penalty", "r1", "feature_matching"} <= set(m_single)
     for key in m_single:
         np.testing.assert_allclose(m_mirrored[key], m_single[key], rtol=1e-4,
                                    atol=1e-5, err_msg=key)

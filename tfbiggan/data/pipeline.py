@@ -170,7 +170,8 @@ def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
     Args:
       source: a DataSource from ``open_source``.
       resolution: image side R.
-      num_classes: width of the one-hot y.
+      num_classes: width of the one-hot y; 1 for an unconditional model,
+        which ignores the labels.
       batch_size: examples per batch of this input pipeline (per replica).
       seed: shuffling seed (the same on every pipeline; shards differ).
       input_context: tf.distribute.InputContext; shards the source by input
@@ -190,6 +191,8 @@ def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
 
     def prepare(data, label):
         image = center_crop_resize(decode(data), resolution)
+        if num_classes == 1:  # an unconditional model: every image is "class 0"
+            return image, tf.ones([1])
         return image, tf.one_hot(tf.cast(label, tf.int32), num_classes)
 
     ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

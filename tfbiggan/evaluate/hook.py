@@ -46,7 +46,8 @@ class TrainingEvaluator:
         self.batch_size = int(batch_size)
         self.standing_batches = int(standing_batches)
         self.standing_batch_size = int(standing_batch_size)
-        self.classifier = is_classifier_extractor(extractor)
+        # Class agreement needs a conditional generator.
+        self.classifier = is_classifier_extractor(extractor) and model_config.num_classes > 1
         self.history = []
         self._runners = {}
         self._copy = None

@@ -10,6 +10,7 @@ import numpy as np
 from tfbiggan import metrics as M
 from tfbiggan.evaluate.extractors import is_classifier_extractor
 from tfbiggan.evaluate.generate import GeneratorRunner, generate_images
+from tfbiggan.evaluate.references import real_image_batches
 from tfbiggan.models import has_standing_stats
 from tfbiggan.progress import Progress
 from tfbiggan.truncation import check_truncation
@@ -98,6 +99,27 @@ def evaluate_generator(generator, extractor, reference, num_samples=1000,
                                   classifier=is_classifier_extractor(extractor),
                                   **metric_options)
     result["truncation"] = truncation
+    return result
+
+
+def real_split_metrics(extractor, reference, dataset, resolution, split="test",
+                       max_examples=None, data_dir=None, **metric_options):
+    """The metrics of real images of another split against `reference`, the
+    scores a perfect generator would get with as many samples: FID between two
+    real splits is the floor that generated FIDs are compared with.
+
+    Returns `metrics_from_outputs`' dict plus "split".
+    """
+    images, labels = [], []
+    for batch, batch_labels in real_image_batches(dataset, resolution, split, data_dir,
+                                                  max_examples):
+        images.append(batch)
+        labels.append(batch_labels)
+    images, labels = np.concatenate(images), np.concatenate(labels)
+    result = metrics_from_outputs(extractor(images), labels, reference, extractor.name,
+                                  classifier=is_classifier_extractor(extractor),
+                                  **metric_options)
+    result["split"] = split
     return result
 
 

@@ -15,10 +15,11 @@ from tfbiggan.layers.spectral_norm import SNConv2D
 class SelfAttention(keras.layers.Layer):
     """Input and output [batch, H, W, C]; H and W must be even, C divisible by 8."""
 
-    def __init__(self, power_iterations=1, sn_epsilon=1e-4, **kwargs):
+    def __init__(self, power_iterations=1, sn_epsilon=1e-4, spectral_norm=True, **kwargs):
         super().__init__(**kwargs)
         self.power_iterations = power_iterations
         self.sn_epsilon = sn_epsilon
+        self.spectral_norm = bool(spectral_norm)
 
     def build(self, input_shape):
         c = int(input_shape[-1])
@@ -26,7 +27,7 @@ class SelfAttention(keras.layers.Layer):
             raise ValueError(f"{self.name}: channels must be divisible by 8, got {c}.")
         sn = dict(kernel_size=1, use_bias=False,
                   power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon,
-                  dtype=self.dtype_policy)
+                  spectral_norm=self.spectral_norm, dtype=self.dtype_policy)
         self.theta = SNConv2D(c // 8, name="theta", **sn)
         self.phi = SNConv2D(c // 8, name="phi", **sn)
         self.g = SNConv2D(c // 2, name="g", **sn)
@@ -52,5 +53,5 @@ class SelfAttention(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(power_iterations=self.power_iterations,
-                      sn_epsilon=self.sn_epsilon)
+                      sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm)
         return config

@@ -21,6 +21,14 @@ Statistics, per mode:
 
 Standing statistics are filled by ``tfbiggan.models.biggan.standing`` through
 ``accumulate_standing``, ``reset_accumulators`` and ``commit_standing``.
+
+Virtual batch normalisation (Salimans et al. 2016, Sec. 3.5): while
+``virtual_reference`` is n (set by ``Generator.virtual_batch_norm``), the first
+n rows of a training-mode input are a reference batch fixed at the start of
+training; it is normalised with its own moments, and every other example x
+with the moments of the reference batch together with x alone, so an example
+never depends on the rest of its minibatch. The reference is the same on every
+replica, so nothing is all-reduced; the moving averages follow the reference.
 Epsilon is 1e-4 in the published models.
 """
 import keras
@@ -64,6 +72,8 @@ class StandingBatchNorm(keras.layers.Layer):
         self.num_standing = int(num_standing)
         # Set by the standing-statistics pass while it collects; never in training.
         self.accumulate_standing = False
+        # Set by Generator.virtual_batch_norm: rows [:n] are the reference batch.
+        self.virtual_reference = None
 
     def build(self, input_shape):
         self.channels = int(input_shape[-1])
@@ -88,7 +98,34 @@ class StandingBatchNorm(keras.layers.Layer):
         self.accum_variance = stat("accum_variance", (c,), "zeros")
         self.accum_count = stat("accum_count", (), "zeros")
 
+    def _virtual_batch_statistics(self, x32):
+        """Per-row mean and variance [rows, 1, ..., C] of virtual batch norm."""
+        n = self.virtual_reference
+        spatial = list(range(1, x32.shape.rank - 1))
+        per_row = tf.cast(tf.reduce_prod(tf.shape(x32)[1:-1]), tf.float32)
+        row_sum = tf.reduce_sum(x32, spatial)                 # [rows, C]
+        row_sq = tf.reduce_sum(tf.square(x32), spatial)
+        ref_sum = tf.reduce_sum(row_sum[:n], 0)
+        ref_sq = tf.reduce_sum(row_sq[:n], 0)
+        ref_count = n * per_row
+        ref_mean = ref_sum / ref_count
+        ref_var = tf.maximum(ref_sq / ref_count - tf.square(ref_mean), 0.0)
+        mean = (ref_sum + row_sum[n:]) / (ref_count + per_row)
+        variance = tf.maximum((ref_sq + row_sq[n:]) / (ref_count + per_row)
+                              - tf.square(mean), 0.0)
+        ones = tf.ones([n, 1])
+        mean = tf.concat([ones * ref_mean, mean], 0)
+        variance = tf.concat([ones * ref_var, variance], 0)
+        return ref_mean, ref_var, (self._per_example(mean, x32.shape.rank),
+                                   self._per_example(variance, x32.shape.rank))
+
     def _statistics(self, x32, training, truncation):
+        if training and self.virtual_reference:
+            ref_mean, ref_var, per_row = self._virtual_batch_statistics(x32)
+            m = self.momentum
+            self.moving_mean.assign(m * self.moving_mean + (1 - m) * ref_mean)
+            self.moving_variance.assign(m * self.moving_variance + (1 - m) * ref_var)
+            return per_row
         if training:
             axes = list(range(x32.shape.rank - 1))
             mean, variance = _cross_replica_moments(x32, axes)
@@ -170,23 +207,26 @@ class ConditionalBatchNorm(StandingBatchNorm):
     """Batch norm whose gain and bias are linear projections of a condition.
 
     Args (besides StandingBatchNorm's):
-      power_iterations, sn_epsilon: for the spectrally normalised projections.
+      power_iterations, sn_epsilon, spectral_norm: for the (spectrally
+        normalised, unless spectral_norm=False) projections.
 
     Call: x [batch, H, W, C] (or [batch, C]), condition [batch, cond_dim];
     returns the same shape as x.
     """
 
     def __init__(self, epsilon=1e-4, momentum=0.9, num_standing=NUM_TRUNCATION_POINTS,
-                 power_iterations=1, sn_epsilon=1e-4, **kwargs):
+                 power_iterations=1, sn_epsilon=1e-4, spectral_norm=True, **kwargs):
         super().__init__(epsilon, momentum, num_standing, **kwargs)
         self.power_iterations = power_iterations
         self.sn_epsilon = sn_epsilon
+        self.spectral_norm = bool(spectral_norm)
 
     def build(self, input_shape):
         self.channels = int(input_shape[-1])
         self._build_statistics()
         projection = dict(use_bias=False, power_iterations=self.power_iterations,
-                          sn_epsilon=self.sn_epsilon, dtype=self.dtype_policy)
+                          sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm,
+                          dtype=self.dtype_policy)
         self.scale = SNDense(self.channels, name="scale", **projection)
         self.offset = SNDense(self.channels, name="offset", **projection)
 
@@ -203,5 +243,6 @@ class ConditionalBatchNorm(StandingBatchNorm):
 
     def get_config(self):
         config = super().get_config()
-        config.update(power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon)
+        config.update(power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon,
+                      spectral_norm=self.spectral_norm)
         return config

@@ -38,18 +38,6 @@ def power_iteration(matrix, u, num_iterations, epsilon):
     return sigma, u
 
 
-def top_singular_values(weight, k=2):
-    """The k largest singular values of any weight, viewed as [fan_in, out].
-
-    For monitoring (BigGAN watches sigma_0 and sigma_0 / sigma_1). Returns a
-    float32 tensor [min(k, rank)], largest first.
-    """
-    weight = tf.convert_to_tensor(weight, tf.float32)
-    matrix = tf.reshape(weight, [-1, weight.shape[-1]])
-    s = tf.linalg.svd(matrix, compute_uv=False)
-    return s[:k]
-
-
 def _conv(x, kernel):
     """'same' conv, stride 1; 1x1 kernels run as a matmul (faster in oneDNN)."""
     if kernel.shape[0] == 1 and kernel.shape[1] == 1:
@@ -90,19 +78,29 @@ class _SpectralNormKernelMixin:
     """Holds ``u`` and turns the raw kernel into W / sigma.
 
     The raw kernel is created with ``autocast=False`` so that sigma is always
-    computed in float32, even under a mixed-precision policy.
+    computed in float32, even under a mixed-precision policy. With
+    ``spectral_norm=False`` the layer is the plain layer (no ``u``, the kernel
+    used as is): SNGAN's generator and WGAN's clipped critic have no spectral
+    norm.
     """
 
-    def _init_sn(self, power_iterations, sn_epsilon):
+    def _init_sn(self, power_iterations, sn_epsilon, spectral_norm):
         if power_iterations < 1:
             raise ValueError(
                 f"power_iterations must be >= 1, got {power_iterations}.")
         self.power_iterations = int(power_iterations)
         self.sn_epsilon = float(sn_epsilon)
+        self.spectral_norm = bool(spectral_norm)
         # Set only inside folded_spectral_norm(): a constant W / sigma.
         self._folded_kernel = None
 
+    def _sn_config(self):
+        return dict(power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon,
+                    spectral_norm=self.spectral_norm)
+
     def _build_u(self, out_dim):
+        if not self.spectral_norm:
+            return
         # u must stay identical on every replica: all replicas compute the same
         # update from the same W and u, and only the first replica's is kept.
         self.sn_u = self.add_weight(
@@ -116,6 +114,8 @@ class _SpectralNormKernelMixin:
 
     def sigma(self):
         """Current sigma estimate from the stored u, without updating it."""
+        if not self.spectral_norm:
+            raise ValueError(f"{self.name} has no spectral norm (spectral_norm=False).")
         sigma, _ = power_iteration(self._kernel_matrix(), self.sn_u.value,
                                    1, self.sn_epsilon)
         return sigma
@@ -125,6 +125,8 @@ class _SpectralNormKernelMixin:
         if self._folded_kernel is not None:
             return self._folded_kernel
         kernel = tf.convert_to_tensor(self.kernel.value)
+        if not self.spectral_norm:
+            return kernel
         matrix = tf.reshape(kernel, [-1, kernel.shape[-1]])
         iters = self.power_iterations if training else 1
         sigma, u = power_iteration(matrix, self.sn_u.value, iters, self.sn_epsilon)
@@ -144,18 +146,19 @@ class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
       use_bias: add a bias after the normalised matmul.
       power_iterations: power iterations per training call (paper: 1).
       sn_epsilon: floor on vector norms in the power iteration.
+      spectral_norm: False makes it a plain dense layer.
 
     Input [..., in]; output [..., units].
     """
 
     def __init__(self, units, use_bias=True, power_iterations=1, sn_epsilon=1e-4,
-                 kernel_initializer=None, **kwargs):
+                 kernel_initializer=None, spectral_norm=True, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer or FastOrthogonal())
-        self._init_sn(power_iterations, sn_epsilon)
+        self._init_sn(power_iterations, sn_epsilon, spectral_norm)
 
     def build(self, input_shape):
         in_dim = int(input_shape[-1])
@@ -181,8 +184,7 @@ class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(units=self.units, use_bias=self.use_bias,
-                      power_iterations=self.power_iterations,
-                      sn_epsilon=self.sn_epsilon,
+                      **self._sn_config(),
                       kernel_initializer=keras.initializers.serialize(
                           self.kernel_initializer))
         return config
@@ -207,14 +209,14 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
     """
 
     def __init__(self, filters, kernel_size=3, use_bias=True, power_iterations=1,
-                 sn_epsilon=1e-4, kernel_initializer=None, **kwargs):
+                 sn_epsilon=1e-4, kernel_initializer=None, spectral_norm=True, **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(
             kernel_initializer or FastOrthogonal())
-        self._init_sn(power_iterations, sn_epsilon)
+        self._init_sn(power_iterations, sn_epsilon, spectral_norm)
         self.fused_ops = True
 
     def build(self, input_shape):
@@ -274,8 +276,7 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
         config = super().get_config()
         config.update(filters=self.filters, kernel_size=self.kernel_size,
                       use_bias=self.use_bias,
-                      power_iterations=self.power_iterations,
-                      sn_epsilon=self.sn_epsilon,
+                      **self._sn_config(),
                       kernel_initializer=keras.initializers.serialize(
                           self.kernel_initializer))
         return config

@@ -14,6 +14,7 @@ from tfbiggan.models import BigGANConfig
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 PRECISIONS = ("float32", "bfloat16", "float16")
+OPTIMIZERS = ("adam", "rmsprop")
 
 
 class ConfigError(ValueError):
@@ -65,6 +66,23 @@ class TrainConfig:
     eval_num_samples: int = 10_000
     eval_extractor: str = "auto"
     eval_cache_dir: Optional[str] = None
+    # The GAN lineage (tfbiggan.train.objectives); every default is "off".
+    optimizer: str = "adam"
+    real_target: float = 1.0
+    d_weight_clip: float = 0.0
+    gp_weight: float = 0.0
+    r1_gamma: float = 0.0
+    r1_interval: int = 1
+    g_sigma_reg: float = 0.0
+    g_sigma_target: float = 0.0
+    g_sigma_ratio: float = 0.0
+    g_sigma_clamp: float = 0.0
+    g_sigma_clamp_ratio: float = 0.0
+    feature_matching: float = 0.0
+    g_loss_weight: float = 1.0
+    historical_averaging: float = 0.0
+    virtual_batch_norm: int = 0
+    singular_values_every: int = 0
 
     def __post_init__(self):
         self._validate()
@@ -78,6 +96,8 @@ class TrainConfig:
         def need(ok, message):
             if not ok:
                 raise ConfigError(message)
+        need(self.optimizer in OPTIMIZERS,
+             f"--optimizer={self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
         need(self.strategy in STRATEGIES,
              f"--strategy={self.strategy!r}: choose one of {', '.join(STRATEGIES)}.")
         need(self.precision in PRECISIONS,
@@ -102,9 +122,32 @@ class TrainConfig:
         need(self.ortho_reg >= 0, "--ortho_reg must be >= 0.")
         need(self.eval_num_samples >= 10,
              f"--eval_num_samples must be >= 10, got {self.eval_num_samples}.")
+        self._validate_lineage(need)
         need(self.strategy != "tpu" or self.precision != "float16",
              "--precision=float16 is not supported on TPU; use bfloat16.")
         self.check_replicas(1)
+
+    def _validate_lineage(self, need):
+        for name in ("d_weight_clip", "gp_weight", "r1_gamma", "g_sigma_reg",
+                     "g_sigma_target", "g_sigma_ratio", "g_sigma_clamp",
+                     "g_sigma_clamp_ratio", "feature_matching", "g_loss_weight",
+                     "historical_averaging",
+                     "virtual_batch_norm", "singular_values_every"):
+            need(getattr(self, name) >= 0, f"--{name} must be >= 0.")
+        need(self.r1_interval >= 1, f"--r1_interval must be >= 1, got {self.r1_interval}.")
+        need(0.0 < self.real_target <= 1.0,
+             f"--real_target must be in (0, 1], got {self.real_target}.")
+        need(self.real_target == 1.0 or self.loss in ("non_saturating", "minimax", "lsgan"),
+             f"--real_target={self.real_target} (one-sided label smoothing) needs a loss "
+             f"with real labels: non_saturating, minimax or lsgan, not {self.loss!r}.")
+        need(not self.g_sigma_reg or bool(self.g_sigma_target) != bool(self.g_sigma_ratio),
+             "--g_sigma_reg needs exactly one of --g_sigma_target (a fixed sigma_0) and "
+             "--g_sigma_ratio (r times sigma_1).")
+        need(self.g_loss_weight > 0 or self.feature_matching > 0,
+             "--g_loss_weight=0 leaves G without an objective; use it with "
+             "--feature_matching.")
+        need(not (self.g_sigma_clamp and self.g_sigma_clamp_ratio),
+             "Give one of --g_sigma_clamp and --g_sigma_clamp_ratio, not both.")
 
     def check_replicas(self, num_replicas):
         """ConfigError unless the batch splits over accumulations x replicas."""

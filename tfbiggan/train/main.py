@@ -15,11 +15,14 @@ from absl import app, flags
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.models import PRESETS
-from tfbiggan.train.config import PRECISIONS, STRATEGIES, ConfigError, TrainConfig
+from tfbiggan.losses import LOSSES
+from tfbiggan.train.config import (OPTIMIZERS, PRECISIONS, STRATEGIES, ConfigError,
+                                   TrainConfig)
 
 _MODEL_FIELDS = ("architecture", "resolution", "num_classes", "z_dim", "g_ch", "d_ch",
                  "embed_dim", "g_attention", "d_attention", "hierarchical_z",
-                 "bn_momentum", "power_iterations")
+                 "bn_momentum", "power_iterations", "g_spectral_norm", "d_spectral_norm",
+                 "g_shared_embedding", "d_minibatch_kernels", "d_minibatch_kernel_dim")
 
 
 def define_flags(fv=flags.FLAGS):
@@ -31,9 +34,14 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_string("preset", "digits", f"Model preset: {', '.join(PRESETS)}.", **f)
     flags.DEFINE_string("architecture", None, "Override: biggan or biggan-deep.", **f)
     for name in ("resolution", "num_classes", "z_dim", "g_ch", "d_ch", "embed_dim",
-                 "g_attention", "d_attention", "power_iterations"):
+                 "g_attention", "d_attention", "power_iterations", "d_minibatch_kernels",
+                 "d_minibatch_kernel_dim"):
         flags.DEFINE_integer(name, None, f"Override the preset's {name}.", **f)
     flags.DEFINE_boolean("hierarchical_z", None, "Override hierarchical z.", **f)
+    for name, what in (("g_spectral_norm", "spectral norm in G"),
+                       ("d_spectral_norm", "spectral norm in D"),
+                       ("g_shared_embedding", "G's shared class embedding")):
+        flags.DEFINE_boolean(name, None, f"Override the preset: {what}.", **f)
     flags.DEFINE_float("bn_momentum", None, "Override BN moving-average decay.", **f)
     # Data.
     flags.DEFINE_string("dataset", "digits", f"One of {', '.join(DATASETS)}.", **f)
@@ -66,7 +74,8 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_float("beta1", d["beta1"].default, "Adam beta1.", **f)
     flags.DEFINE_float("beta2", d["beta2"].default, "Adam beta2.", **f)
     flags.DEFINE_float("adam_epsilon", d["adam_epsilon"].default, "Adam epsilon.", **f)
-    flags.DEFINE_string("loss", d["loss"].default, "hinge, non_saturating, minimax, wasserstein.", **f)
+    flags.DEFINE_string("loss", d["loss"].default, f"One of {', '.join(sorted(LOSSES))}.", **f)
+    define_lineage_flags(fv)
     flags.DEFINE_float("ortho_reg", d["ortho_reg"].default, "Orthogonal regularisation beta (G).", **f)
     flags.DEFINE_float("ema_decay", d["ema_decay"].default, "EMA decay of G weights.", **f)
     flags.DEFINE_integer("ema_start", d["ema_start"].default, "Step at which EMA averaging starts.", **f)
@@ -95,6 +104,49 @@ def define_flags(fv=flags.FLAGS):
                         "Cache of the dataset classifier and reference statistics, "
                         "shared by runs; default $TFBIGGAN_CACHE_DIR or "
                         "~/.cache/tfbiggan.", **f)
+
+
+def define_lineage_flags(fv):
+    """The options of the GAN lineage (tfbiggan.train.objectives); all off."""
+    d = TrainConfig.__dataclass_fields__
+    f = dict(flag_values=fv)
+    flags.DEFINE_enum("optimizer", d["optimizer"].default, OPTIMIZERS,
+                      "adam, or rmsprop (WGAN with weight clipping).", **f)
+    flags.DEFINE_float("real_target", d["real_target"].default,
+                       "One-sided label smoothing: D's target for real images (0.9 in "
+                       "Salimans et al. 2016); non_saturating, minimax, lsgan.", **f)
+    flags.DEFINE_float("d_weight_clip", d["d_weight_clip"].default,
+                       "WGAN: clip D's weights to [-c, c] after each update (0: off).", **f)
+    flags.DEFINE_float("gp_weight", d["gp_weight"].default,
+                       "WGAN-GP: gradient penalty weight lambda (paper: 10; 0: off).", **f)
+    flags.DEFINE_float("r1_gamma", d["r1_gamma"].default, "R1 penalty gamma (0: off).", **f)
+    flags.DEFINE_integer("r1_interval", d["r1_interval"].default,
+                         "Lazy R1: apply every N steps with gamma * N.", **f)
+    flags.DEFINE_float("g_sigma_reg", d["g_sigma_reg"].default,
+                       "BigGAN: weight of (sigma_0 - target)^2 on G's weights (0: off).", **f)
+    flags.DEFINE_float("g_sigma_target", d["g_sigma_target"].default,
+                       "... towards this fixed sigma_reg.", **f)
+    flags.DEFINE_float("g_sigma_ratio", d["g_sigma_ratio"].default,
+                       "... or towards r * sg(sigma_1) with this r.", **f)
+    flags.DEFINE_float("g_sigma_clamp", d["g_sigma_clamp"].default,
+                       "BigGAN: clamp sigma_0 of G's weights at this value after each "
+                       "update (0: off).", **f)
+    flags.DEFINE_float("g_sigma_clamp_ratio", d["g_sigma_clamp_ratio"].default,
+                       "... or at r * sigma_1 with this r.", **f)
+    flags.DEFINE_float("feature_matching", d["feature_matching"].default,
+                       "Weight of the feature-matching G loss (0: off).", **f)
+    flags.DEFINE_float("g_loss_weight", d["g_loss_weight"].default,
+                       "Weight of G's adversarial loss; 0 with --feature_matching is "
+                       "Salimans et al.'s feature-matching objective alone.", **f)
+    flags.DEFINE_float("historical_averaging", d["historical_averaging"].default,
+                       "Weight of the historical-averaging penalty on G and D (0: off).",
+                       **f)
+    flags.DEFINE_integer("virtual_batch_norm", d["virtual_batch_norm"].default,
+                         "Virtual batch norm in G with a reference batch of this size "
+                         "(0: off).", **f)
+    flags.DEFINE_integer("singular_values_every", d["singular_values_every"].default,
+                         "Log the top-3 singular values of every G and D weight every N "
+                         "steps (0: off).", **f)
 
 
 def config_from_flags(fv=flags.FLAGS):
@@ -138,12 +190,14 @@ def open_data(config):
     finally:
         if bar is not None:
             bar.close()
-    if source.num_classes != config.model.num_classes:
+    if config.model.num_classes not in (1, source.num_classes):
         raise ConfigError(
             f"--dataset={config.data.name} has {source.num_classes} classes but the model "
             f"has num_classes={config.model.num_classes}; pass "
-            f"--num_classes={source.num_classes}.")
-    print(f"Data: {source.describe()}", flush=True)
+            f"--num_classes={source.num_classes} (or 1 for an unconditional model).")
+    unconditional = config.model.num_classes == 1 and source.num_classes > 1
+    print(f"Data: {source.describe()}"
+          + ("; labels ignored (unconditional model)" if unconditional else ""), flush=True)
     return source
 
 

@@ -53,11 +53,18 @@ def step_line(step, num_steps, metrics, rate, eta):
             f"  ETA {format_duration(eta)}")
 
 
+SCALAR_NAMES = {"d_loss": "loss/d", "g_loss": "loss/g", "d_real": "d_output/real",
+                "d_fake": "d_output/fake", "ortho_reg": "loss/ortho_reg"}
+
+
 def step_scalars(metrics, rate):
-    """TensorBoard scalars of one reported step."""
-    return {"loss/d": metrics["d_loss"], "loss/g": metrics["g_loss"],
-            "d_output/real": metrics["d_real"], "d_output/fake": metrics["d_fake"],
-            "loss/ortho_reg": metrics["ortho_reg"], "throughput/img_per_s": rate}
+    """TensorBoard scalars of one reported step: the losses, D's outputs, and
+    every other objective term the run has switched on (``objective/<name>``:
+    gradient penalty, R1, feature matching, sigma_0 controls, ...)."""
+    scalars = {SCALAR_NAMES.get(key, f"objective/{key}"): value
+               for key, value in metrics.items()}
+    scalars["throughput/img_per_s"] = rate
+    return scalars
 
 
 def singular_values(generator, discriminator):
@@ -69,10 +76,24 @@ def singular_values(generator, discriminator):
               "D/linear": d.linear, "D/embed": d.embed}
     values = {}
     for name, layer in layers.items():
+        if layer is None:  # an unconditional D has no projection
+            continue
         s = top_singular_values(tf.convert_to_tensor(layer.kernel), 2).numpy()
         values[f"sigma0/{name}"] = float(s[0])
         if len(s) > 1 and s[1] > 0:
             values[f"sigma_ratio/{name}"] = float(s[0] / s[1])
+    return values
+
+
+def weight_singular_values(models, k=3):
+    """{"singular_values/<model>/<weight>/sigma<i>": value}: the top ``k``
+    singular values of every weight of rank >= 2 (block power iteration)."""
+    values = {}
+    for model in models:
+        for w in model.trainable_weights:
+            if len(w.shape) >= 2:
+                for i, s in enumerate(top_singular_values(w, k).numpy()):
+                    values[f"singular_values/{w.path}/sigma{i}"] = float(s)
     return values
 
 

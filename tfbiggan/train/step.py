@@ -14,15 +14,18 @@ its own slice. Replicas therefore get different noise, a resumed run draws the
 same noise as an uninterrupted one, and one device reproduces N replicas.
 
 Orthogonal regularisation (BigGAN, Sec. 3.1) applies to every G kernel but
-the shared class embedding, once per update.
+the class embeddings, once per update. The other terms a TrainConfig can
+switch on (gradient penalties, feature matching, sigma_0 controls, weight
+clipping, historical averaging) are in ``tfbiggan.train.objectives``; virtual
+batch norm's reference batch is drawn once, from the seed, at construction.
 """
 import keras
 import tensorflow as tf
 
 from tfbiggan.losses import get_loss
 from tfbiggan.models import Discriminator, Generator
-from tfbiggan.regularizers import orthogonal_regularization
 from tfbiggan.train.ema import GeneratorEMA
+from tfbiggan.train.objectives import Objectives
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16",
             "float16": "mixed_float16"}
@@ -46,7 +49,6 @@ class Trainer:
         self.num_replicas = strategy.num_replicas_in_sync
         self.local_batch = config.micro_batch() // self.num_replicas
         self.log = log or (lambda message: print(message, flush=True))
-        self.loss = get_loss(config.loss)
         self._build()
         self._iteration_fn = tf.function(self._iteration)
 
@@ -70,16 +72,30 @@ class Trainer:
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.ema = GeneratorEMA(self.ema_generator, self.generator, cfg.ema_decay,
                                 cfg.ema_start)
-        embedding = id(self.generator.shared_embedding.kernel)
-        self._ortho_weights = [v for v in self.generator.trainable_variables
-                               if len(v.shape) >= 2 and id(v) != embedding]
+        embeddings = {id(v) for v in self.generator.class_embedding_weights()}
+        g_weights = [v for v in self.generator.trainable_variables
+                     if len(v.shape) >= 2 and id(v) not in embeddings]
         with self.strategy.scope():
             self.ema_generator.set_weights(self.generator.get_weights())
+            self.objectives = Objectives(cfg, self.generator, self.discriminator,
+                                         get_loss(cfg.loss, cfg.real_target), g_weights)
+        self.vbn_reference = None
+        if cfg.virtual_batch_norm:
+            # Drawn once and kept: the same reference on every replica and step.
+            seed = [cfg.seed, -1]
+            z = tf.random.stateless_normal([cfg.virtual_batch_norm, cfg.model.z_dim], seed)
+            labels = tf.range(cfg.virtual_batch_norm) % cfg.model.num_classes
+            self.vbn_reference = (z, tf.one_hot(labels, cfg.model.num_classes))
 
     def _optimizer(self, lr):
         cfg = self.config
-        opt = keras.optimizers.Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2,
-                                    epsilon=cfg.adam_epsilon)
+        if cfg.optimizer == "rmsprop":
+            # WGAN (Arjovsky et al. 2017, Algorithm 1) uses RMSProp; rho and
+            # epsilon are those of its reference code (PyTorch's defaults).
+            opt = keras.optimizers.RMSprop(lr, rho=0.99, epsilon=1e-8)
+        else:
+            opt = keras.optimizers.Adam(lr, beta_1=cfg.beta1, beta_2=cfg.beta2,
+                                        epsilon=cfg.adam_epsilon)
         if cfg.precision == "float16":
             opt = keras.optimizers.LossScaleOptimizer(opt)
         return opt
@@ -106,6 +122,17 @@ class Trainer:
         y = tf.one_hot(labels[start:start + self.local_batch], cfg.num_classes)
         return z, y
 
+    def _replica_uniform(self, step, salt):
+        """This replica's slice of U[0, 1] [global micro-batch] (WGAN-GP's
+        interpolation weights), from a stream apart from the noise."""
+        global_batch = self.local_batch * self.num_replicas
+        seed = tf.stack([tf.constant(self.config.seed, tf.int64),
+                         step * _SALTS_PER_STEP + salt + _SALTS_PER_STEP // 2])
+        values = tf.random.stateless_uniform([global_batch], seed=seed)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        start = tf.cast(replica, tf.int32) * self.local_batch
+        return values[start:start + self.local_batch]
+
     def _scale(self, optimizer, loss):
         if self.config.precision == "float16":
             return optimizer.scale_loss(loss)
@@ -114,47 +141,59 @@ class Trainer:
     def _accumulate(self, total, grads):
         return grads if total is None else [a + g for a, g in zip(total, grads)]
 
+    def _generate(self, z, y):
+        """G(z, y) in training mode, behind the virtual-batch-norm reference
+        batch when there is one."""
+        if self.vbn_reference is None:
+            return self.generator(z, y, training=True)
+        z_ref, y_ref = self.vbn_reference
+        n = int(z_ref.shape[0])
+        with self.generator.virtual_batch_norm(n):
+            images = self.generator(tf.concat([z_ref, z], 0), tf.concat([y_ref, y], 0),
+                                    training=True)
+        return images[n:]
+
     def _d_replica_step(self, step, d_index, batches):
-        k = self.config.num_accumulations
+        cfg = self.config
+        k = cfg.num_accumulations
         variables = self.discriminator.trainable_variables
-        total, sums = None, {"d_loss": 0.0, "d_real": 0.0, "d_fake": 0.0}
+        r1_due = cfg.r1_gamma > 0 and step % cfg.r1_interval == 0
+        total, sums = None, {}
         for j, (images, y_real) in enumerate(batches):
-            z, y_fake = self._replica_noise(step, d_index * k + j)
-            fake = self.generator(z, y_fake, training=True)
+            salt = d_index * k + j
+            z, y_fake = self._replica_noise(step, salt)
+            fake = self._generate(z, y_fake)
+            epsilon = self._replica_uniform(step, salt)
             with tf.GradientTape() as tape:
-                logits = self.discriminator(tf.concat([images, fake], 0),
-                                            tf.concat([y_real, y_fake], 0),
-                                            training=True)
-                real_logits, fake_logits = tf.split(logits, 2)
-                loss = self.loss.d(real_logits, fake_logits)
+                objective, report = self.objectives.d_terms(images, y_real, fake, y_fake,
+                                                            epsilon, r1_due)
                 scaled = self._scale(self.d_optimizer,
-                                     loss / (k * self.num_replicas))
+                                     objective / (k * self.num_replicas))
             total = self._accumulate(total, tape.gradient(scaled, variables))
-            sums["d_loss"] += loss / k
-            sums["d_real"] += tf.reduce_mean(real_logits) / k
-            sums["d_fake"] += tf.reduce_mean(fake_logits) / k
+            for key, value in report.items():
+                sums[key] = sums.get(key, 0.0) + value / k
         self.d_optimizer.apply(total, variables)
         return sums
 
-    def _g_replica_step(self, step):
+    def _g_replica_step(self, step, batches):
         cfg = self.config
         k = cfg.num_accumulations
         variables = self.generator.trainable_variables
-        total, g_loss, reg = None, 0.0, tf.constant(0.0)
+        total, sums = None, {}
         for j in range(k):
             z, y = self._replica_noise(step, cfg.d_steps * k + j)
             with tf.GradientTape() as tape:
-                fake = self.generator(z, y, training=True)
-                loss = self.loss.g(self.discriminator(fake, y, training=True))
-                objective = loss / (k * self.num_replicas)
-                if j == 0 and cfg.ortho_reg > 0:
-                    reg = orthogonal_regularization(self._ortho_weights, cfg.ortho_reg)
-                    objective += reg / self.num_replicas
-                scaled = self._scale(self.g_optimizer, objective)
+                objective, regulariser, report = self.objectives.g_terms(
+                    self._generate(z, y), y, batches[j] if batches else None, j == 0)
+                scaled = self._scale(self.g_optimizer, objective / (k * self.num_replicas)
+                                     + regulariser / self.num_replicas)
             total = self._accumulate(total, tape.gradient(scaled, variables))
-            g_loss += loss / k
+            # Regularisers come once per update, so they are not averaged over k.
+            for key, value in report.items():
+                sums[key] = sums.get(key, 0.0) + (
+                    value if key in Objectives.PER_UPDATE else value / k)
         self.g_optimizer.apply(total, variables)
-        return {"g_loss": g_loss, "ortho_reg": reg}
+        return sums
 
     def _iteration(self, iterator):
         """One training step; returns metrics averaged over replicas."""
@@ -168,9 +207,16 @@ class Trainer:
             for key, value in out.items():  # averaged over the D steps
                 metrics[key] = metrics.get(key, 0.0) + self.strategy.reduce(
                     mean, value, axis=None) / cfg.d_steps
-        out = self.strategy.run(self._g_replica_step, args=(step,))
+            self.objectives.after_d_update()
+        # Feature matching compares with real images: the G step reads a batch.
+        batches = ([next(iterator) for _ in range(cfg.num_accumulations)]
+                   if cfg.feature_matching else None)
+        out = self.strategy.run(self._g_replica_step, args=(step, batches))
         for key, value in out.items():
             metrics[key] = self.strategy.reduce(mean, value, axis=None)
+        lowered = self.objectives.after_g_update()
+        if cfg.g_sigma_clamp or cfg.g_sigma_clamp_ratio:
+            metrics["sigma_clamp"] = lowered
         self.ema.update(step)
         self.step.assign_add(1)
         return metrics

@@ -128,6 +128,10 @@ class TrainingRun:
         t, cfg = self.trainer, self.config
         iterator = cfg.checkpoint_data_iterator and cfg.strategy in ("default", "mirrored")
         extra = {"data_iterator": self.iterator} if iterator else {}
+        objectives = t.objectives
+        if objectives.g_history is not None:
+            extra.update(g_history=objectives.g_history.state,
+                         d_history=objectives.d_history.state)
         self.checkpoint = make_checkpoint(
             t.generator, t.discriminator, ema_generator=t.ema_generator,
             g_optimizer=t.g_optimizer, d_optimizer=t.d_optimizer, step=t.step, **extra)
@@ -278,6 +282,9 @@ class TrainingRun:
                 self._check_finite(step, metrics)
                 if cfg.log_every and (step % cfg.log_every == 0 or step == cfg.num_steps):
                     self._report(step, metrics, clock)
+                if due(cfg.singular_values_every) and self.chief:
+                    self._log_scalars(step, monitor.weight_singular_values(
+                        (trainer.generator, trainer.discriminator)))
                 if due(cfg.save_every):
                     self.save()
                 if due(cfg.sample_every):

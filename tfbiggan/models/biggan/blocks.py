@@ -16,7 +16,8 @@ class _Block(keras.layers.Layer):
 
     def __init__(self, in_channels, out_channels, resample=False,
                  bn_epsilon=1e-4, bn_momentum=0.9, sn_epsilon=1e-4,
-                 power_iterations=1, **kwargs):
+                 power_iterations=1, spectral_norm=True, condition_spectral_norm=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
@@ -25,16 +26,23 @@ class _Block(keras.layers.Layer):
         self.bn_momentum = bn_momentum
         self.sn_epsilon = sn_epsilon
         self.power_iterations = power_iterations
+        self.spectral_norm = bool(spectral_norm)
+        # Spectral norm of the conditional batch norms' projections (default:
+        # as the convs; off when they are per-layer class embeddings).
+        self.condition_spectral_norm = bool(
+            spectral_norm if condition_spectral_norm is None else condition_spectral_norm)
 
     def _conv(self, filters, kernel_size, name):
         return SNConv2D(filters, kernel_size, power_iterations=self.power_iterations,
-                        sn_epsilon=self.sn_epsilon, name=name, dtype=self.dtype_policy)
+                        sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm,
+                        name=name, dtype=self.dtype_policy)
 
     def _cbn(self, name):
         return ConditionalBatchNorm(epsilon=self.bn_epsilon,
                                     momentum=self.bn_momentum,
                                     power_iterations=self.power_iterations,
-                                    sn_epsilon=self.sn_epsilon, name=name,
+                                    sn_epsilon=self.sn_epsilon,
+                                    spectral_norm=self.condition_spectral_norm, name=name,
                                     dtype=self.dtype_policy)
 
     def build(self, *shapes):
@@ -55,7 +63,9 @@ class _Block(keras.layers.Layer):
         config.update(in_channels=self.in_channels, out_channels=self.out_channels,
                       resample=self.resample, bn_epsilon=self.bn_epsilon,
                       bn_momentum=self.bn_momentum, sn_epsilon=self.sn_epsilon,
-                      power_iterations=self.power_iterations)
+                      power_iterations=self.power_iterations,
+                      spectral_norm=self.spectral_norm,
+                      condition_spectral_norm=self.condition_spectral_norm)
         return config
 
 

@@ -60,6 +60,15 @@ class BigGANConfig:
       bn_epsilon, sn_epsilon: 1e-4 in the published models.
       bn_momentum: moving-average decay of the batch-norm statistics.
       power_iterations: spectral-norm power iterations per training step.
+      g_spectral_norm, d_spectral_norm: spectral norm on every conv and linear
+        of G / D (BigGAN: both; SNGAN: D only; WGAN with clipping: neither).
+      g_shared_embedding: BigGAN's shared class embedding (embed_dim wide)
+        with spectrally normalised gain/bias projections in every conditional
+        batch norm; False gives each batch norm its own class embedding (a
+        bias-free linear map of y, no spectral norm), as SAGAN and SNGAN do.
+      d_minibatch_kernels, d_minibatch_kernel_dim: minibatch discrimination
+        (Salimans et al. 2016) before D's head: B kernels of C dimensions; 0
+        kernels for none.
     """
     architecture: str = "biggan-deep"
     resolution: int = 128
@@ -75,6 +84,11 @@ class BigGANConfig:
     sn_epsilon: float = 1e-4
     bn_momentum: float = 0.9
     power_iterations: int = 1
+    g_spectral_norm: bool = True
+    d_spectral_norm: bool = True
+    g_shared_embedding: bool = True
+    d_minibatch_kernels: int = 0
+    d_minibatch_kernel_dim: int = 5
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -144,6 +158,24 @@ PRESETS = {
     # The CPU demo on scikit-learn's 8x8 digits, upscaled to 32x32.
     "digits": BigGANConfig("biggan", 32, num_classes=10, z_dim=32, g_ch=8, d_ch=8,
                            embed_dim=32, g_attention=0, d_attention=0),
+    # SNGAN's ResNet for CIFAR-10 (Miyato et al. 2018, Appendix B.4, Table 4):
+    # G 256 channels without spectral norm, D 128 with it, no attention, z only
+    # at the input. Conditional (Miyato & Koyama 2018): per-layer class
+    # embeddings in G's batch norms, projection D. Unconditional: one class.
+    "sngan-cifar": BigGANConfig("biggan", 32, num_classes=10, z_dim=128, g_ch=64,
+                                d_ch=32, g_attention=0, d_attention=0,
+                                hierarchical_z=False, g_spectral_norm=False,
+                                g_shared_embedding=False),
+    "sngan-cifar-uncond": BigGANConfig("biggan", 32, num_classes=1, z_dim=128, g_ch=64,
+                                       d_ch=32, g_attention=0, d_attention=0,
+                                       hierarchical_z=False, g_spectral_norm=False,
+                                       g_shared_embedding=False),
+    # SAGAN at 128 (Zhang et al. 2019) as BigGAN's baseline (Table 1, row 1:
+    # ch 64, 81.5M parameters): attention at 64x64 in G and D, spectral norm
+    # in both, per-layer class embeddings, z only at the input.
+    "sagan-128": BigGANConfig("biggan", 128, z_dim=128, g_ch=64, d_ch=64,
+                              g_attention=64, d_attention=64, hierarchical_z=False,
+                              g_shared_embedding=False),
     # A tiny model for tests.
     "tiny": BigGANConfig("biggan", 32, num_classes=4, z_dim=16, g_ch=4, d_ch=4,
                          embed_dim=8, g_attention=16, d_attention=16),

@@ -3,7 +3,10 @@
 Inputs:  images [batch, R, R, 3] float32 in [-1, 1]; y [batch, num_classes]
          float32 (one-hot or soft).
 Output:  logits [batch] float32: linear(h) + sum(embed(y) * h), where h is the
-         globally sum-pooled ReLU of the last block (Miyato & Koyama 2018).
+         globally sum-pooled ReLU of the last block (Miyato & Koyama 2018),
+         with minibatch-discrimination features appended when configured
+         (Salimans et al. 2016). An unconditional D (num_classes 1) has no
+         projection: logits = linear(h), as SNGAN's unconditional D.
 
 Layer names: ``stem`` (BigGAN-deep), blocks ``block0``, ``block1``, ... in call
 order, ``attention`` (between two blocks), ``linear`` and ``embed``.
@@ -11,7 +14,7 @@ order, ``attention`` (between two blocks), ``linear`` and ``embed``.
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers import SelfAttention, SNConv2D, SNDense
+from tfbiggan.layers import MinibatchDiscrimination, SelfAttention, SNConv2D, SNDense
 from tfbiggan.models.biggan.blocks import DBlock, DBlockDeep
 from tfbiggan.models.biggan.config import D_BLOCKS, D_DEEP_STAGES, as_config
 
@@ -24,7 +27,7 @@ class Discriminator(keras.Model):
         super().__init__(**kwargs)
         self.config = cfg = as_config(config)
         sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
-                  dtype=self.dtype_policy)
+                  spectral_norm=cfg.d_spectral_norm, dtype=self.dtype_policy)
         self.stem = None
         self.blocks = []
         resolution = cfg.resolution
@@ -55,8 +58,17 @@ class Discriminator(keras.Model):
         # so each block is also an attribute under its own name.
         for block in self.blocks:
             setattr(self, block.name, block)
+        features = outs[-1] * cfg.d_ch
+        self.minibatch = None
+        if cfg.d_minibatch_kernels:
+            self.minibatch = MinibatchDiscrimination(
+                cfg.d_minibatch_kernels, cfg.d_minibatch_kernel_dim, name="minibatch",
+                dtype=self.dtype_policy)
+            features += cfg.d_minibatch_kernels
         self.linear = SNDense(1, name="linear", **sn)
-        self.embed = SNDense(outs[-1] * cfg.d_ch, use_bias=False, name="embed", **sn)
+        # With one class the projection would only repeat `linear`.
+        self.embed = (SNDense(features, use_bias=False, name="embed", **sn)
+                      if cfg.num_classes > 1 else None)
 
     def build(self, x_shape=None, y_shape=None):
         """Creates every variable by running one inference call on zeros."""
@@ -68,7 +80,10 @@ class Discriminator(keras.Model):
                       tf.zeros([1, cfg.num_classes]))
         self.built = True
 
-    def call(self, x, y, training=False):
+    def call(self, x, y, training=False, return_features=False):
+        """Logits [batch]; with ``return_features`` also the pooled features
+        [batch, C] of the last block (before minibatch discrimination), the
+        intermediate layer of feature matching."""
         cfg = self.config
         x = tf.convert_to_tensor(x)
         y = tf.convert_to_tensor(y)
@@ -82,11 +97,14 @@ class Discriminator(keras.Model):
             h = self.stem(h, training=training)
         for block in self.blocks:
             h = block(h, training=training)
-        h = tf.reduce_sum(tf.nn.relu(h), axis=[1, 2])
+        features = tf.reduce_sum(tf.nn.relu(h), axis=[1, 2])
+        h = features if self.minibatch is None else self.minibatch(features)
         out = self.linear(h, training=training)[:, 0]
-        projection = tf.reduce_sum(
-            self.embed(tf.cast(y, self.compute_dtype), training=training) * h, axis=-1)
-        return tf.cast(out + projection, tf.float32)
+        if self.embed is not None:
+            out += tf.reduce_sum(
+                self.embed(tf.cast(y, self.compute_dtype), training=training) * h, axis=-1)
+        logits = tf.cast(out, tf.float32)
+        return (logits, tf.cast(features, tf.float32)) if return_features else logits
 
     def get_config(self):
         return {"config": self.config.to_dict(), "name": self.name}

@@ -21,7 +21,8 @@ import contextlib
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers import SelfAttention, SNConv2D, SNDense, StandingBatchNorm
+from tfbiggan.layers import (ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense,
+                             StandingBatchNorm)
 from tfbiggan.layers.initializers import FastOrthogonal
 from tfbiggan.models.biggan.blocks import GBlock, GBlockDeep
 from tfbiggan.models.biggan.config import G_STAGES, as_config
@@ -45,14 +46,20 @@ class Generator(keras.Model):
         super().__init__(**kwargs)
         self.config = cfg = as_config(config)
         sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
-                  dtype=self.dtype_policy)
+                  spectral_norm=cfg.g_spectral_norm, dtype=self.dtype_policy)
         in_mults, out_mults = G_STAGES[cfg.resolution]
-        self.shared_embedding = keras.layers.Dense(
+        # BigGAN's shared class embedding feeds spectrally normalised gain and
+        # bias projections; without it (SAGAN, SNGAN) each batch norm embeds the
+        # class itself: a bias-free linear map of y without spectral norm.
+        self.shared_embedding = (keras.layers.Dense(
             cfg.embed_dim, use_bias=False, kernel_initializer=FastOrthogonal(),
             name="shared_embedding", dtype=self.dtype_policy)
+            if cfg.g_shared_embedding else None)
         self.linear = SNDense(4 * 4 * in_mults[0] * cfg.g_ch, name="linear", **sn)
 
-        block_args = dict(bn_epsilon=cfg.bn_epsilon, bn_momentum=cfg.bn_momentum, **sn)
+        block_args = dict(bn_epsilon=cfg.bn_epsilon, bn_momentum=cfg.bn_momentum,
+                          condition_spectral_norm=cfg.g_spectral_norm
+                          and cfg.g_shared_embedding, **sn)
         self.blocks = []
         count = 0
         resolution = 4
@@ -130,7 +137,8 @@ class Generator(keras.Model):
         y = tf.convert_to_tensor(y)
         self._check_inputs(z, y)
         z = tf.cast(z, self.compute_dtype)
-        embedding = self.shared_embedding(tf.cast(y, self.compute_dtype))
+        y = tf.cast(y, self.compute_dtype)
+        embedding = y if self.shared_embedding is None else self.shared_embedding(y)
         if cfg.uses_z_chunks:
             chunks = tf.split(z, cfg.num_z_chunks, axis=-1)
             first = chunks[0]
@@ -185,6 +193,29 @@ class Generator(keras.Model):
         finally:
             for layer in layers:
                 layer.accumulate_standing = False
+
+    def class_embedding_weights(self):
+        """The class embeddings: the shared one, or each batch norm's own;
+        BigGAN's orthogonal regularisation leaves them out."""
+        if self.shared_embedding is not None:
+            return [self.shared_embedding.kernel]
+        return [layer.kernel for bn in self.batch_norm_layers()
+                if isinstance(bn, ConditionalBatchNorm) for layer in (bn.scale, bn.offset)]
+
+    @contextlib.contextmanager
+    def virtual_batch_norm(self, reference_size):
+        """Within this context, training-mode calls treat the first
+        ``reference_size`` rows of z and y as the virtual-batch-norm reference
+        batch (see ``tfbiggan.layers.batch_norm``); callers put it there and
+        drop those rows of the output."""
+        layers = self.batch_norm_layers()
+        for layer in layers:
+            layer.virtual_reference = int(reference_size)
+        try:
+            yield
+        finally:
+            for layer in layers:
+                layer.virtual_reference = None
 
     def get_config(self):
         return {"config": self.config.to_dict(), "name": self.name}
