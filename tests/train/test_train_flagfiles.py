@@ -19,6 +19,7 @@ LINEAGE = sorted(glob.glob(os.path.join(REPO, "configs", "lineage", "*.flags")))
 # What each flagfile's step must report besides the losses.
 REPORTS = {"wgan_gp": "gradient_penalty", "r1": "r1", "sigma_reg": "sigma_reg",
            "sigma_clamp": "sigma_clamp", "feature_matching": "feature_matching",
+           "feature_matching_plus": "feature_matching",
            "historical_averaging": "g_historical"}
 
 
@@ -39,6 +40,9 @@ def _train(flagfile, model_dir, *overrides):
     return config, result
 
 
+# About 20 s each on 2 cores, so CI's slow run has them; the objective terms
+# themselves are tested in the default suite (test_train_objectives.py).
+@pytest.mark.slow
 @pytest.mark.parametrize("path", LINEAGE, ids=[os.path.basename(p)[:-6] for p in LINEAGE])
 def test_lineage_flagfile_trains(path, tmp_path, digits_data_dir):
     name = os.path.basename(path)[:-6]
@@ -61,6 +65,7 @@ def test_every_flagfile_is_covered():
     assert on_disk - imagenet == tested
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sngan_cifar", "sngan_cifar_uncond"])
 def test_sngan_flagfile_trains_on_synthetic_cifar10(name, tmp_path):
     data_dir = str(tmp_path / "tfds")
