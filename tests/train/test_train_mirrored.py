@@ -46,15 +46,7 @@ def _all_weights(trainer):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("options", [
-    "biggan",
-    # Known failure, left for the next session (issue 13 stays open): with
-    # WGAN-GP, R1 and feature matching under 2 accumulations, 2 replicas do
-    # not yet reproduce one device within tolerance. Strict: a fix must
-    # remove this mark.
-    pytest.param("lineage", marks=pytest.mark.xfail(
-        strict=True, reason="lineage terms under MirroredStrategy differ from one device")),
-])
+@pytest.mark.parametrize("options", list(OPTIONS))
 def test_train_mirrored_step_equals_single_device(options, two_cpu_strategy):
     config = _config(OPTIONS[options])
     single = Trainer(config, tf.distribute.get_strategy(), log=lambda m: None)
