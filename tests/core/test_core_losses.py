@@ -145,6 +145,27 @@ def test_orthogonal_penalty_matches_numpy():
     assert float(orthogonal_regularization([np.ones(3)])) == 0.0
 
 
+def test_orthogonal_penalty_with_more_filters_than_inputs():
+    """G's first linear (fan_in 20, out 16 * 16 * ch) takes the fan_in x
+    fan_in route: same value and gradient as the out x out Gram, and no
+    tensor in the graph grows like out^2."""
+    w = np.random.default_rng(3).standard_normal((7, 300)).astype(np.float32)
+    np.testing.assert_allclose(float(orthogonal_penalty(w)), _np_ortho(w), rtol=1e-4)
+    variable = tf.Variable(w)
+    with tf.GradientTape() as tape:
+        value = orthogonal_penalty(variable)
+    rows = w.T.astype(np.float64)  # d/dW of the out x out form: 4 (G o (1-I)) W
+    gram = rows @ rows.T
+    want = 4 * ((gram * (1 - np.eye(len(gram)))) @ rows).T
+    np.testing.assert_allclose(tape.gradient(value, variable).numpy(), want, rtol=1e-3,
+                               atol=1e-3 * np.abs(want).max())
+    graph = tf.function(orthogonal_penalty).get_concrete_function(
+        tf.TensorSpec([20, 24576], tf.float32)).graph
+    largest = max(int(np.prod(t.shape)) for op in graph.get_operations()
+                  for t in op.outputs if t.shape.is_fully_defined())
+    assert largest <= 20 * 24576
+
+
 def test_orthogonal_penalty_ignores_filter_norms():
     q, _ = np.linalg.qr(np.random.default_rng(2).standard_normal((12, 5)))
     scaled = q * np.array([1, 2, 3, 0.5, 7.0])  # orthogonal filters, free norms
