@@ -11,6 +11,13 @@ gradient accumulation.
 - R1 (Mescheder et al. 2018, eq. 9): on real data only,
   gamma / 2 E[||grad_x D(x)||^2]; this function returns
   E[||grad_x D(x)||^2] / 2, to be multiplied by gamma.
+- Drift (Karras et al. 2018, App. A.1): E[D(x)^2] on real logits, weighted
+  by epsilon_drift = 0.001 beside WGAN-GP, so that D's output cannot drift
+  far from zero.
+
+With a layer that mixes examples (minibatch stddev, minibatch
+discrimination), the gradient of the summed logits also holds the cross
+terms between examples; ProGAN's reference code takes its penalty that way.
 """
 import tensorflow as tf
 
@@ -44,3 +51,12 @@ def gradient_penalty(critic, real, fake, epsilon):
 def r1_penalty(critic, real):
     """R1's E[||grad_x D(x)||^2] / 2 on real images (times gamma gives R1)."""
     return 0.5 * tf.reduce_mean(_per_example_gradient_sq_norms(critic, real))
+
+
+DRIFT_EPSILON = 0.001
+
+
+def drift_penalty(real_logits):
+    """E[D(x)^2] over the local batch of real logits [batch]; multiply by
+    DRIFT_EPSILON (the paper's 0.001)."""
+    return tf.reduce_mean(tf.square(tf.cast(real_logits, tf.float32)))

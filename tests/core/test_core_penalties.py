@@ -1,8 +1,10 @@
 """Gradient penalties (WGAN-GP, R1) against per-example gradients in numpy."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
-from tfbiggan.penalties import gradient_penalty, interpolates, r1_penalty
+from tfbiggan.penalties import (DRIFT_EPSILON, drift_penalty, gradient_penalty,
+                                interpolates, r1_penalty)
 
 A = np.random.default_rng(0).standard_normal((4, 4, 3)).astype(np.float32)
 
@@ -34,3 +36,9 @@ def test_r1_penalty_matches_numpy_and_has_gradients():
     with tf.GradientTape() as tape:
         value = r1_penalty(lambda x: w * _critic(x), real)
     np.testing.assert_allclose(float(tape.gradient(value, w)), 2 * 2.0 * want, rtol=1e-5)
+
+
+def test_drift_penalty_is_the_mean_square_real_logit():
+    logits = np.array([0.5, -2.0, 3.0], np.float32)
+    assert float(drift_penalty(logits)) == pytest.approx((0.25 + 4 + 9) / 3)
+    assert DRIFT_EPSILON == 0.001

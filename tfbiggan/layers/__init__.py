@@ -1,13 +1,18 @@
-"""BigGAN operators, each a Keras layer that can be tested alone."""
+"""The operators of the model families (BigGAN, Progressive GAN), each a Keras
+layer that can be tested alone."""
 from tfbiggan.layers.attention import SelfAttention
 from tfbiggan.layers.batch_norm import ConditionalBatchNorm, StandingBatchNorm
+from tfbiggan.layers.equalized import EqualizedConv2D, EqualizedDense, he_constant
 from tfbiggan.layers.minibatch import MinibatchDiscrimination
+from tfbiggan.layers.minibatch_stddev import MinibatchStddev
+from tfbiggan.layers.pixel_norm import PixelNorm
 from tfbiggan.layers.spectral_norm import (
     SNConv2D, SNDense, folded_spectral_norm, power_iteration, spectral_norm_layers)
 from tfbiggan.singular_values import top_singular_values
 
 __all__ = [
-    "ConditionalBatchNorm", "MinibatchDiscrimination", "SNConv2D", "SNDense", "SelfAttention", "StandingBatchNorm",
-    "folded_spectral_norm", "power_iteration", "spectral_norm_layers",
-    "top_singular_values",
+    "ConditionalBatchNorm", "EqualizedConv2D", "EqualizedDense", "MinibatchDiscrimination",
+    "MinibatchStddev", "PixelNorm", "SNConv2D", "SNDense", "SelfAttention",
+    "StandingBatchNorm", "folded_spectral_norm", "he_constant", "power_iteration",
+    "spectral_norm_layers", "top_singular_values",
 ]
