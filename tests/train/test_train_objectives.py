@@ -97,3 +97,34 @@ def test_monitor_logs_top_three_singular_values_of_every_weight(models):
     want = np.linalg.svd(w.numpy().reshape(-1, w.shape[-1]), compute_uv=False)[:3]
     got = [values[f"singular_values/{w.path}/sigma{i}"] for i in range(len(want))]
     np.testing.assert_allclose(got, want, rtol=5e-2)
+
+
+def test_minibatch_stddev_in_d_sees_the_batch_and_keeps_real_apart_from_fake():
+    cfg = CFG.replace(d_minibatch_stddev=4)
+    d = Discriminator(cfg)
+    d.build()
+    assert [b.name for b in d.blocks][-2:] == ["minibatch_stddev", d.blocks[-1].name]
+    images, y = _batch()
+    logits = d(images, y).numpy()
+    # Changing one example moves the logits of its whole group (examples i and
+    # i + 2 of a batch of 8 in groups of 4), unlike a per-example D.
+    changed = images.numpy().copy()
+    changed[0] = 0.0
+    moved = d(tf.constant(changed), y).numpy()
+    assert abs(moved[2] - logits[2]) > 1e-6
+    plain = Discriminator(CFG)
+    plain.build()
+    np.testing.assert_allclose(plain(tf.constant(changed), y).numpy()[2],
+                               plain(images, y).numpy()[2], rtol=1e-5)
+    # The objective scores the real batch alone: its logits ignore the fake one.
+    config = TrainConfig(model=cfg, batch_size=8)
+    g = Generator(cfg)
+    g.build()
+    objectives = Objectives(config, g, d, get_loss("hinge"), [])
+    fake, y_fake = _batch(seed=1)
+    real_a, _ = objectives._d_logits(images, y, fake, y_fake)
+    real_b, _ = objectives._d_logits(images, y, fake * 0.5, y_fake)
+    np.testing.assert_allclose(real_a.numpy(), real_b.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(real_a.numpy(), logits, rtol=1e-5)
+    with pytest.raises(ValueError, match="BigGAN's D only"):
+        get_preset("biggan-deep-128", d_minibatch_stddev=4)

@@ -22,7 +22,8 @@ from tfbiggan.train.config import (OPTIMIZERS, PRECISIONS, STRATEGIES, ConfigErr
 _MODEL_FIELDS = ("architecture", "resolution", "num_classes", "z_dim", "g_ch", "d_ch",
                  "embed_dim", "g_attention", "d_attention", "hierarchical_z",
                  "bn_momentum", "power_iterations", "g_spectral_norm", "d_spectral_norm",
-                 "g_shared_embedding", "d_minibatch_kernels", "d_minibatch_kernel_dim")
+                 "g_shared_embedding", "d_minibatch_kernels", "d_minibatch_kernel_dim",
+                 "d_minibatch_stddev")
 
 
 def define_flags(fv=flags.FLAGS):
@@ -35,7 +36,7 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_string("architecture", None, "Override: biggan or biggan-deep.", **f)
     for name in ("resolution", "num_classes", "z_dim", "g_ch", "d_ch", "embed_dim",
                  "g_attention", "d_attention", "power_iterations", "d_minibatch_kernels",
-                 "d_minibatch_kernel_dim"):
+                 "d_minibatch_kernel_dim", "d_minibatch_stddev"):
         flags.DEFINE_integer(name, None, f"Override the preset's {name}.", **f)
     flags.DEFINE_boolean("hierarchical_z", None, "Override hierarchical z.", **f)
     for name, what in (("g_spectral_norm", "spectral norm in G"),

@@ -83,7 +83,7 @@ class Objectives:
     # --- D -------------------------------------------------------------------
 
     def _d_logits(self, images, y_real, fake, y_fake):
-        if self.config.model.d_minibatch_kernels:
+        if self.config.model.d_minibatch_kernels or self.config.model.d_minibatch_stddev:
             # Minibatch features must not mix real and fake examples.
             return (self.discriminator(images, y_real, training=True),
                     self.discriminator(fake, y_fake, training=True))

@@ -69,6 +69,9 @@ class BigGANConfig:
       d_minibatch_kernels, d_minibatch_kernel_dim: minibatch discrimination
         (Salimans et al. 2016) before D's head: B kernels of C dimensions; 0
         kernels for none.
+      d_minibatch_stddev: ProGAN's minibatch standard deviation (Karras et al.
+        2018, Sec. 3) as one extra feature map into D's last block, with this
+        group size (4 in that paper); 0 for none. BigGAN only, not -deep.
     """
     architecture: str = "biggan-deep"
     resolution: int = 128
@@ -89,6 +92,7 @@ class BigGANConfig:
     g_shared_embedding: bool = True
     d_minibatch_kernels: int = 0
     d_minibatch_kernel_dim: int = 5
+    d_minibatch_stddev: int = 0
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -104,6 +108,9 @@ class BigGANConfig:
             if value and not (8 <= value <= self.resolution and value & (value - 1) == 0):
                 raise ValueError(f"{name}={value} is not a power-of-two resolution "
                                  f"in [8, {self.resolution}]; use 0 for none.")
+        if self.d_minibatch_stddev and self.architecture != "biggan":
+            raise ValueError("d_minibatch_stddev is built for BigGAN's D only (BigGAN-deep's "
+                             "blocks fix their input width); use architecture=biggan or 0.")
         if self.uses_z_chunks and self.z_dim % self.num_z_chunks:
             raise ValueError(
                 f"z_dim={self.z_dim} must split into {self.num_z_chunks} equal "

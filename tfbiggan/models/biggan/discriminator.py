@@ -5,16 +5,20 @@ Inputs:  images [batch, R, R, 3] float32 in [-1, 1]; y [batch, num_classes]
 Output:  logits [batch] float32: linear(h) + sum(embed(y) * h), where h is the
          globally sum-pooled ReLU of the last block (Miyato & Koyama 2018),
          with minibatch-discrimination features appended when configured
-         (Salimans et al. 2016). An unconditional D (num_classes 1) has no
+         (Salimans et al. 2016). With ``d_minibatch_stddev`` the last block
+         reads one more feature map, the minibatch standard deviation
+         (Karras et al. 2018). An unconditional D (num_classes 1) has no
          projection: logits = linear(h), as SNGAN's unconditional D.
 
 Layer names: ``stem`` (BigGAN-deep), blocks ``block0``, ``block1``, ... in call
-order, ``attention`` (between two blocks), ``linear`` and ``embed``.
+order, ``attention`` (between two blocks), ``minibatch_stddev`` (before the
+last block), ``minibatch``, ``linear`` and ``embed``.
 """
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers import MinibatchDiscrimination, SelfAttention, SNConv2D, SNDense
+from tfbiggan.layers import (MinibatchDiscrimination, MinibatchStddev, SelfAttention,
+                             SNConv2D, SNDense)
 from tfbiggan.models.biggan.blocks import DBlock, DBlockDeep
 from tfbiggan.models.biggan.config import D_BLOCKS, D_DEEP_STAGES, as_config
 
@@ -47,6 +51,11 @@ class Discriminator(keras.Model):
             outs, downs = D_BLOCKS[cfg.resolution]
             cin = 3
             for index, (o, down) in enumerate(zip(outs, downs)):
+                if cfg.d_minibatch_stddev and index == len(outs) - 1:
+                    self.blocks.append(MinibatchStddev(cfg.d_minibatch_stddev,
+                                                       name="minibatch_stddev",
+                                                       dtype=self.dtype_policy))
+                    cin += 1
                 self.blocks.append(DBlock(cin, o * cfg.d_ch, resample=down,
                                           preactivation=index > 0,
                                           name=f"block{index}", **sn))
@@ -96,7 +105,7 @@ class Discriminator(keras.Model):
         if self.stem is not None:
             h = self.stem(h, training=training)
         for block in self.blocks:
-            h = block(h, training=training)
+            h = block(h) if isinstance(block, MinibatchStddev) else block(h, training=training)
         features = tf.reduce_sum(tf.nn.relu(h), axis=[1, 2])
         h = features if self.minibatch is None else self.minibatch(features)
         out = self.linear(h, training=training)[:, 0]
