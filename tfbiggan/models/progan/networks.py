@@ -50,14 +50,29 @@ def _check_level(config, level):
     return level
 
 
-@keras.saving.register_keras_serializable(package="tfbiggan")
-class ProGANGenerator(keras.Model):
-    """G(z [B, z_dim], y [B, num_classes] one-hot or None, level, alpha)
-    -> images [B, r, r, 3], r = 4 * 2^level."""
+class _ConfiguredModel(keras.Model):
+    """A model built from a ProGANConfig, which its Keras config holds."""
 
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
         self.config = config
+
+    def get_config(self):
+        return {**super().get_config(), "config": dataclasses.asdict(self.config)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(ProGANConfig(**config.pop("config")), **config)
+
+
+@keras.saving.register_keras_serializable(package="tfbiggan")
+class ProGANGenerator(_ConfiguredModel):
+    """G(z [B, z_dim], y [B, num_classes] one-hot or None, level, alpha)
+    -> images [B, r, r, 3], r = 4 * 2^level."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
         c = config
         self.pixel_norm = PixelNorm()
         self.dense = EqualizedDense(c.channels(0) * 16, gain=math.sqrt(2.0) / 4, name="dense")
@@ -100,24 +115,15 @@ class ProGANGenerator(keras.Model):
             images = lerp(upsample2x(self.to_rgb[level - 1](previous)), images, alpha)
         return images
 
-    def get_config(self):
-        return {**super().get_config(), "config": dataclasses.asdict(self.config)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(ProGANConfig(**config.pop("config")), **config)
-
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class ProGANDiscriminator(keras.Model):
+class ProGANDiscriminator(_ConfiguredModel):
     """D(images [B, r, r, 3], level, alpha) -> logits [B, 1 + num_classes]:
     column 0 the critic score, the rest class logits (conditional only).
     B must be a multiple of min(mbstd_group_size, B)."""
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
+        super().__init__(config, **kwargs)
         c = config
         self.from_rgb = [EqualizedConv2D(c.channels(l), 1, name=f"from_rgb_{c.level_resolution(l)}")
                          for l in range(c.num_levels)]
@@ -154,14 +160,6 @@ class ProGANDiscriminator(keras.Model):
         x = _lrelu(self.final_conv(self.mbstd(x)))
         x = tf.reshape(x, [-1, 16 * self.config.channels(0)])
         return self.dense1(_lrelu(self.dense0(x)))
-
-    def get_config(self):
-        return {**super().get_config(), "config": dataclasses.asdict(self.config)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        return cls(ProGANConfig(**config.pop("config")), **config)
 
 
 def real_images_at(images, level, alpha, final_level):
