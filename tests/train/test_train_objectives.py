@@ -124,7 +124,11 @@ def test_minibatch_stddev_in_d_sees_the_batch_and_keeps_real_apart_from_fake():
     fake, y_fake = _batch(seed=1)
     real_a, _ = objectives._d_logits(images, y, fake, y_fake)
     real_b, _ = objectives._d_logits(images, y, fake * 0.5, y_fake)
-    np.testing.assert_allclose(real_a.numpy(), real_b.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(real_a.numpy(), logits, rtol=1e-5)
+    # (Training calls advance spectral norm's u, hence a float32-level drift.)
+    np.testing.assert_allclose(real_a.numpy(), real_b.numpy(), rtol=1e-4)
+    np.testing.assert_allclose(real_a.numpy(), logits, rtol=1e-4)
+    # Scored together, the fakes would share the real examples' groups.
+    mixed = d(tf.concat([images, fake * 0.5], 0), tf.concat([y, y_fake], 0))[:8].numpy()
+    assert np.abs(mixed - logits).max() > 1e-2
     with pytest.raises(ValueError, match="BigGAN's D only"):
         get_preset("biggan-deep-128", d_minibatch_stddev=4)
