@@ -105,3 +105,11 @@ def test_progan_models_round_trip_their_config(small_models):
     for model, cls in ((g, ProGANGenerator), (d, ProGANDiscriminator)):
         copy = cls.from_config(model.get_config())
         assert copy.config == SMALL
+
+
+def test_progan_checkpoint_holds_every_variable(small_models, tmp_path):
+    for model in small_models:
+        path = tf.train.Checkpoint(model=model).write(str(tmp_path / model.name))
+        saved = [name for name, _ in tf.train.list_variables(path)
+                 if name.startswith("model/") and name.endswith("VARIABLE_VALUE")]
+        assert len(saved) == len(model.weights) > 0

@@ -57,6 +57,13 @@ class _ConfiguredModel(keras.Model):
         super().__init__(**kwargs)
         self.config = config
 
+    def _track(self, *layer_lists):
+        """tf.train.Checkpoint does not see layers inside a Keras TrackedList
+        of tuples, so each layer is also an attribute under its own name."""
+        for layers in layer_lists:
+            for layer in layers:
+                setattr(self, layer.name, layer)
+
     def get_config(self):
         return {**super().get_config(), "config": dataclasses.asdict(self.config)}
 
@@ -82,6 +89,7 @@ class ProGANGenerator(_ConfiguredModel):
                        for l in range(1, c.num_levels)]
         self.to_rgb = [EqualizedConv2D(3, 1, gain=1.0, name=f"to_rgb_{c.level_resolution(l)}")
                        for l in range(c.num_levels)]
+        self._track([conv for stage in self.stages for conv in stage], self.to_rgb)
 
     def build(self, z_shape=None, y_shape=None):
         """Creates every level's variables (one call on zeros at the last level)."""
@@ -135,6 +143,7 @@ class ProGANDiscriminator(_ConfiguredModel):
         self.final_conv = EqualizedConv2D(c.channels(0), 3, name="conv_4x4")
         self.dense0 = EqualizedDense(min(c.fmap_base, c.fmap_max), name="dense0")
         self.dense1 = EqualizedDense(1 + c.num_classes, gain=1.0, name="dense1")
+        self._track([conv for stage in self.stages for conv in stage], self.from_rgb)
 
     def build(self, images_shape=None):
         """Creates every level's variables (one call on zeros at the last level)."""
