@@ -41,6 +41,9 @@ class _Equalized(keras.layers.Layer):
     def _add_bias(self, x):
         return x if self.bias is None else x + tf.cast(self.bias, x.dtype)
 
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
     def get_config(self):
         config = super().get_config()
         config.update(units=self.units, gain=self.gain, use_bias=self.use_bias)
@@ -57,9 +60,6 @@ class EqualizedDense(_Equalized):
 
     def call(self, x):
         return self._add_bias(tf.matmul(x, self.effective_kernel(x.dtype)))
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
@@ -79,9 +79,6 @@ class EqualizedConv2D(_Equalized):
     def call(self, x):
         y = tf.nn.conv2d(x, self.effective_kernel(x.dtype), strides=1, padding="SAME")
         return self._add_bias(y)
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
         config = super().get_config()

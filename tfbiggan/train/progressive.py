@@ -62,7 +62,7 @@ class GrowthSchedule:
         level = 1 + grown // period
         if level >= self.num_levels:  # past the last fade: stabilise for good
             last = self.num_levels - 1
-            start = self.stable_images + (last - 1) * period + self.fade_images
+            start = self.images_to_reach(last) + self.fade_images
             return Phase(last, 1.0, STABILISE, int(images_shown - start))
         within = grown % period
         if within < self.fade_images:
