@@ -16,6 +16,10 @@ Signatures of the SavedModel (batch dynamic everywhere):
 * ``discriminator``: ``images`` float32 [batch, R, R, 3] in [-1, 1], ``y``
   float32 [batch, num_classes] -> ``{'logits': logits}`` float32 [batch].
 
+A Progressive GAN run exports in the interface of tfhub.dev's progan-128
+instead (``hub_export.progan``): ``default(default=latent[, y]) ->
+{'default': images in [0, 1]}``.
+
 The stages, one module each: ``source`` (a run or a preset) -> ``freeze``
 (variable-free graphs, the SavedModel) -> ``checks`` (graph ops, outputs
 against the live models) -> ``publish`` (atomic rename into ``--output``; a
@@ -27,13 +31,14 @@ import os
 import sys
 import time
 
-from hub_export import model_card
+from hub_export import model_card, progan
 from hub_export.checks import check_graph, self_check
 from hub_export.freeze import write_saved_model
 from hub_export.publish import check_output, directory_size, publish, staging_dir
 from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCHES,
                                random_source, run_source)
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
+from tfbiggan.models.families import is_progan
 
 
 def export(source, output, overwrite=False, log=print, check=True, labels=None):
@@ -45,15 +50,20 @@ def export(source, output, overwrite=False, log=print, check=True, labels=None):
     """
     check_output(os.path.abspath(output), overwrite)  # fail before the slow work
     report = {}
+    grown = is_progan(source.config)
     with staging_dir(output, log) as tmp:
-        write_saved_model(source, tmp, report, log)
+        (progan.write_saved_model if grown else write_saved_model)(source, tmp, report, log)
         check_graph(tmp)
         if check:
             start = time.perf_counter()
-            report["self_check"] = self_check(tmp, source)
+            report["self_check"] = (progan.self_check if grown else self_check)(tmp, source)
             report["check_seconds"] = round(time.perf_counter() - start, 2)
             log(f"self-check: {report['self_check']}")
-        model_card.write(tmp, model_card.build(source, labels))
+        if grown:
+            card = progan.build_card(source, labels)
+            model_card.write(tmp, card, markdown=progan.card_markdown(card))
+        else:
+            model_card.write(tmp, model_card.build(source, labels))
         path = publish(tmp, output, overwrite)
     log(f"wrote {path} ({directory_size(path) / 2**20:.1f} MiB)")
     return path, report

@@ -61,7 +61,9 @@ def freeze_discriminator(discriminator):
         return freeze(call, discriminator_specs(discriminator.config))
 
 
-def _import(frozen, args, scope):
+def import_frozen(frozen, args, scope):
+    """Inlines a FrozenGraph into the current graph with ``args`` as inputs;
+    returns its output."""
     import tensorflow as tf
     output, = tf.graph_util.import_graph_def(
         frozen.graph_def, input_map=dict(zip(frozen.inputs, args)),
@@ -94,31 +96,36 @@ def nan_where_non_finite(output, inputs):
     return output + poison
 
 
+def checked_inputs(tensors, specs, hint):
+    """Each signature input behind EnsureShape and CheckNumerics (by name).
+
+    A restored signature checks the shapes of numpy inputs but lets
+    mis-shaped tf.Tensors through; EnsureShape rejects them by name (it
+    converts to TFLite and TF.js, unlike Assert). CheckNumerics makes the TF
+    runtime reject NaN / Inf by name, with ``hint`` appended; both converters
+    strip it as a debug op, and `nan_where_non_finite` covers those runtimes.
+    """
+    import tensorflow as tf
+    return [tf.debugging.check_numerics(
+                tf.ensure_shape(t, s.shape, name=f"check_{s.name}"),
+                f"input '{s.name}' holds NaN or Inf; {hint}")
+            for t, s in zip(tensors, specs)]
+
+
 def hub_module(config, g_frozen, d_frozen):
     """A ``tf.Module`` whose ``default`` / ``discriminator`` functions inline the
     frozen graphs; returns ``(module, signatures)`` for ``tf.saved_model.save``.
     With ``d_frozen=None`` there is no ``discriminator`` signature."""
     import tensorflow as tf
 
-    def checked(tensors, specs):
-        # A restored signature checks the shapes of numpy inputs but lets
-        # mis-shaped tf.Tensors through; EnsureShape rejects them by name (it
-        # converts to TFLite and TF.js, unlike Assert). CheckNumerics makes the
-        # TF runtime reject NaN / Inf by name; both converters strip it as a
-        # debug op, and `nan_where_non_finite` covers those runtimes.
-        return [tf.debugging.check_numerics(
-                    tf.ensure_shape(t, s.shape, name=f"check_{s.name}"),
-                    f"input '{s.name}' holds NaN or Inf; {NON_FINITE_HINT}")
-                for t, s in zip(tensors, specs)]
-
     def default(z, y, truncation):
-        args = checked([z, y, truncation], generator_specs(config))
-        images = nan_where_non_finite(_import(g_frozen, args, "generator"), args)
+        args = checked_inputs([z, y, truncation], generator_specs(config), NON_FINITE_HINT)
+        images = nan_where_non_finite(import_frozen(g_frozen, args, "generator"), args)
         return {OUTPUT_KEY: tf.identity(images, name="images")}
 
     def discriminator(images, y):
-        args = checked([images, y], discriminator_specs(config))
-        logits = nan_where_non_finite(_import(d_frozen, args, "discriminator"), args)
+        args = checked_inputs([images, y], discriminator_specs(config), NON_FINITE_HINT)
+        logits = nan_where_non_finite(import_frozen(d_frozen, args, "discriminator"), args)
         return {LOGITS_KEY: tf.identity(logits, name="logits")}
 
     module = tf.Module()

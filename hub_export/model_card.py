@@ -170,13 +170,14 @@ def to_markdown(card):
     return "\n".join(lines)
 
 
-def write(export_dir, card):
-    """Writes ``model_card.json`` and ``model_card.md`` into ``export_dir``."""
+def write(export_dir, card, markdown=None):
+    """Writes ``model_card.json`` and ``model_card.md`` (``markdown``, default
+    ``to_markdown(card)``) into ``export_dir``."""
     with open(os.path.join(export_dir, MODEL_CARD_JSON), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
     with open(os.path.join(export_dir, MODEL_CARD_MARKDOWN), "w", encoding="utf-8") as f:
-        f.write(to_markdown(card))
+        f.write(to_markdown(card) if markdown is None else markdown)
 
 
 def read(export_dir):

@@ -7,9 +7,11 @@ import os
 import time
 from typing import Optional
 
-from tfbiggan.models import (PRESETS, STANDING_BATCH_SIZE, STANDING_BATCHES,
-                             Discriminator, Generator, accumulate_standing_stats,
-                             count_parameters, get_preset, has_standing_stats)
+from tfbiggan.models import (STANDING_BATCH_SIZE, STANDING_BATCHES,
+                             accumulate_standing_stats, count_parameters,
+                             has_standing_stats)
+from tfbiggan.models.families import (all_presets, build_discriminator, build_generator,
+                                      get_any_preset, is_progan)
 from tfbiggan.run import load_run, read_metrics
 
 # Random weights are only for trying the pipeline: a few samples per
@@ -41,7 +43,7 @@ class Source:
 
 def preset_name(config):
     """The name of the preset equal to ``config``, or None."""
-    return next((name for name, cfg in PRESETS.items() if cfg == config), None)
+    return next((name for name, cfg in all_presets().items() if cfg == config), None)
 
 
 def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
@@ -63,27 +65,30 @@ def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
 
 def random_source(preset, seed=0, standing_batches=RANDOM_STANDING_BATCHES,
                   standing_batch_size=RANDOM_STANDING_BATCH_SIZE, log=print):
-    """Untrained models of ``preset`` with standing statistics filled (step 0).
+    """Untrained models of ``preset`` with standing statistics filled (step 0;
+    ProGAN has none).
 
     The weights are random, so the images are noise, but the truncation really
     selects different statistics: this is for trying the export pipeline.
     """
     import keras
-    config = get_preset(preset)
+    config = get_any_preset(preset)
     keras.utils.set_random_seed(seed)
-    generator, discriminator = Generator(config), Discriminator(config)
+    generator, discriminator = build_generator(config), build_discriminator(config)
     generator.build()
     discriminator.build()
     log(f"built random {preset}: G {count_parameters(generator):,} parameters, "
         f"D {count_parameters(discriminator):,}")
-    facts = compute_standing(generator, standing_batches, standing_batch_size, seed, log)
+    facts = None if is_progan(config) else compute_standing(
+        generator, standing_batches, standing_batch_size, seed, log)
     return Source(config, generator, discriminator, preset, 0, "random", standing=facts)
 
 
 def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
                standing_batches=STANDING_BATCHES, standing_batch_size=STANDING_BATCH_SIZE,
                seed=0, log=print):
-    """The EMA generator and the discriminator of a training run.
+    """The EMA generator and the discriminator of a training run (ProGAN
+    runs need no standing statistics).
 
     Raises:
       ValueError: the EMA generator has no standing statistics and
@@ -92,7 +97,7 @@ def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
     run = load_run(model_dir, checkpoint_path=checkpoint)
     log(f"loaded {run.path} (step {run.step})")
     facts = None
-    if not has_standing_stats(run.ema_generator):
+    if not is_progan(run.config) and not has_standing_stats(run.ema_generator):
         if not compute_missing_standing:
             raise ValueError(
                 f"The EMA generator in {run.path!r} has no standing statistics, so "

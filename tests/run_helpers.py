@@ -50,3 +50,19 @@ def run_cli(command, *args):
     cli.define_flags(fv)
     fv(["evaluate", *args])
     cli.main(["evaluate", command], fv)
+
+
+def make_tiny_progan_run(model_dir, dataset="digits", step_value=1):
+    """A Progressive GAN run directory (32x32, 10 classes, tiny feature maps):
+    model_config.json and ckpt-<step> with G, EMA G, D and the step."""
+    from tfbiggan.models.progan import ProGANConfig, ProGANDiscriminator, ProGANGenerator
+    config = ProGANConfig(resolution=32, z_dim=8, num_classes=10, fmap_base=16, fmap_max=8)
+    gen, ema, disc = ProGANGenerator(config), ProGANGenerator(config), ProGANDiscriminator(config)
+    for model in (gen, ema, disc):
+        model.build()
+    step = tf.Variable(step_value, dtype=tf.int64)
+    write_model_config(model_dir, config, {"data": {"name": dataset}})
+    ckpt = make_checkpoint(gen, disc, ema_generator=ema, step=step)
+    path = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=3,
+                                      step_counter=step).save(checkpoint_number=step_value)
+    return dict(config=config, generator=gen, ema=ema, discriminator=disc, path=path)

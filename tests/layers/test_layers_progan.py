@@ -92,8 +92,16 @@ def test_minibatch_stddev_matches_numpy(batch):
 
 
 def test_minibatch_stddev_refuses_a_batch_that_does_not_divide():
-    with pytest.raises(tf.errors.InvalidArgumentError, match="multiple of group_size=4"):
+    with pytest.raises(ValueError, match="batch of 6 is not a multiple of group_size=4"):
         MinibatchStddev(group_size=4)(np.zeros((6, 2, 2, 3), "f"))
+    # With the batch unknown when traced, the reshape fails at run time (no
+    # Assert op in the graph: it would not convert to TFLite / TF.js).
+    fn = tf.function(MinibatchStddev(group_size=4),
+                     input_signature=[tf.TensorSpec([None, 2, 2, 3])])
+    ops = {op.type for op in fn.get_concrete_function().graph.get_operations()}
+    assert "Assert" not in ops
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        fn(tf.zeros([6, 2, 2, 3]))
 
 
 @pytest.mark.parametrize("layer_cls, kwargs, shape, out_shape, trainable", [

@@ -64,14 +64,23 @@ def test_generator_fade_at_alpha_0_is_the_previous_network_upsampled(small_model
     z = tf.random.normal([4, 8])
     y = tf.one_hot([0, 1, 2, 1], 3)
     for level in (1, 2):
-        previous = g(z, y, level=level - 1, alpha=1.0)
-        np.testing.assert_array_equal(g(z, y, level=level, alpha=0.0).numpy(),
+        # The fade is defined on toRGB's linear outputs (training mode).
+        previous = g(z, y, level=level - 1, alpha=1.0, training=True)
+        np.testing.assert_array_equal(g(z, y, level=level, alpha=0.0, training=True).numpy(),
                                       upsample2x(previous).numpy())
-        grown = g(z, y, level=level, alpha=1.0).numpy()
+        grown = g(z, y, level=level, alpha=1.0, training=True).numpy()
         assert not np.allclose(grown, upsample2x(previous).numpy())
-        half = g(z, y, level=level, alpha=0.5).numpy()
+        half = g(z, y, level=level, alpha=0.5, training=True).numpy()
         np.testing.assert_allclose(half, 0.5 * (grown + upsample2x(previous).numpy()),
                                    rtol=1e-5, atol=1e-6)
+    # At inference the images are clipped to [-1, 1]; in training they are not
+    # (a bias of 0.9 on toRGB pushes part of the raw output past 1).
+    bias = g.to_rgb[-1].bias
+    bias.assign(bias + 0.9)
+    raw, images = g(z, y, training=True).numpy(), g(z, y).numpy()
+    bias.assign(bias - 0.9)
+    assert raw.max() > 1.0
+    np.testing.assert_array_equal(images, np.clip(raw, -1, 1))
 
 
 def test_discriminator_fade_at_alpha_0_is_the_previous_network_on_pooled_images(

@@ -56,7 +56,8 @@ def test_lineage_flagfile_trains(path, tmp_path, digits_data_dir):
 def test_every_flagfile_is_covered():
     tested = {os.path.basename(p) for p in LINEAGE} | {
         "sngan_cifar.flags", "sngan_cifar_uncond.flags", "sagan128.flags",
-        "digits.flags", "cifar10.flags", "256.flags"}
+        "digits.flags", "cifar10.flags", "256.flags",
+        "progan_digits.flags"}  # test_train_progan.py
     # The other ImageNet recipes differ from 256.flags only in the preset.
     imagenet = {"128.flags", "512.flags", "deep128.flags", "deep256.flags",
                 "deep512.flags"}

@@ -20,15 +20,24 @@ def test_schedule_walks_stabilise_then_fade_and_stabilise_per_level():
     assert s.total_images() == 350
 
 
+def test_schedule_steps_follow_each_levels_batch():
+    # 4x4: 50 images at 20 (3 steps, 60 shown); level 1 fade + stable from 60
+    # to 200 at 30 (5 steps, 210); level 2 from 210 to 350 at 40 (4 steps).
+    s = GrowthSchedule(num_levels=3, fade_images=100, stable_images=50,
+                       batch_sizes=(20, 30, 40))
+    assert s.steps() == 3 + 5 + 4
+
+
 def test_schedule_defaults_are_the_papers():
     s = GrowthSchedule(num_levels=9)
-    assert (s.fade_images, s.stable_images, s.default_lr) == (800_000, 800_000, 1e-3)
+    assert (s.fade_images, s.stable_images) == (800_000, 800_000)
 
 
 def test_schedule_per_level_settings_and_bad_values():
     s = GrowthSchedule(num_levels=2, fade_images=10, stable_images=10,
                        batch_sizes=(16, 8), learning_rates=(1e-3, 5e-4))
-    assert (s.batch_size(1), s.learning_rate(1)) == (8, 5e-4)
+    assert (s.batch_size(1), s.learning_rate(1, 1e-3)) == (8, 5e-4)
+    assert GrowthSchedule(num_levels=2).learning_rate(1, 2e-3) == 2e-3
     with pytest.raises(ValueError, match="one value per level"):
         GrowthSchedule(num_levels=3, batch_sizes=(16, 8))
     with pytest.raises(ValueError, match="must be > 0"):

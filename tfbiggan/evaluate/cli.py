@@ -40,6 +40,7 @@ from tfbiggan.evaluate.references import get_reference_stats, reference_summary
 from tfbiggan.evaluate.scoring import (DEFAULT_SWEEP_TRUNCATIONS, evaluate_generator,
                                        truncation_sweep)
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES, MissingStandingStatsError
+from tfbiggan.models.families import is_progan
 from tfbiggan.run import (RunDirError, RunLayout, load_run, read_model_config,
                           run_dataset, store_standing_stats)
 from tfbiggan.run.files import write_json
@@ -100,6 +101,21 @@ log = logging.getLogger("tfbiggan.evaluate")
 
 def _truncation(text):
     return None if str(text).strip().lower() in ("none", "") else float(text)
+
+
+def _run_truncations(fv, run, name):
+    """The truncations of --truncation / --truncations for this run. A
+    Progressive GAN has no truncation (no batch norm, z ~ N(0, 1)): for it
+    the default is 'none' and a float is refused."""
+    values = [_truncation(t) for t in
+              (fv.truncations if name == "truncations" else [fv.truncation])]
+    if not is_progan(run.config):
+        return values
+    if fv[name].present and any(t is not None for t in values):
+        raise ValueError(f"--{name}={getattr(fv, name)}: {run.path} is a Progressive GAN, "
+                         "which has no truncation trick (no batch norm; z ~ N(0, 1)); "
+                         f"pass --{name}=none or leave it out.")
+    return [None]
 
 
 def _output_dir(fv):
@@ -163,7 +179,7 @@ def cmd_train_classifier(fv):
 
 def cmd_metrics(fv):
     run, generator, dataset = _load(fv, "metrics")
-    truncation = _truncation(fv.truncation)
+    truncation, = _run_truncations(fv, run, "truncation")
     _standing(fv, generator, [truncation])
     extractor, reference, summary = _extractor_and_reference(fv, run, dataset)
     result = evaluate_generator(
@@ -179,7 +195,7 @@ def cmd_metrics(fv):
 
 def cmd_sweep(fv):
     run, generator, dataset = _load(fv, "sweep")
-    truncations = [_truncation(t) for t in fv.truncations]
+    truncations = _run_truncations(fv, run, "truncations")
     _standing(fv, generator, truncations)
     extractor, reference, summary = _extractor_and_reference(fv, run, dataset)
     results = truncation_sweep(generator, extractor, reference, truncations,
@@ -200,7 +216,7 @@ def cmd_sweep(fv):
 
 def cmd_grid(fv):
     run, generator, _ = _load(fv, "grid")
-    truncations = [_truncation(t) for t in fv.truncations]
+    truncations = _run_truncations(fv, run, "truncations")
     _standing(fv, generator, truncations)
     classes = ([int(c) for c in fv.classes] if fv.classes
                else list(range(min(run.config.num_classes, 10))))
@@ -212,7 +228,7 @@ def cmd_grid(fv):
 
 def cmd_interpolate(fv):
     run, generator, _ = _load(fv, "interpolate")
-    truncation = _truncation(fv.truncation)
+    truncation, = _run_truncations(fv, run, "truncation")
     _standing(fv, generator, [truncation])
     pairs = []
     for pair in fv.pairs:
@@ -229,6 +245,9 @@ def cmd_interpolate(fv):
 
 def cmd_standing(fv):
     _require_model_dir(fv, "standing")
+    if is_progan(read_model_config(fv.model_dir)[0]):
+        raise ValueError(f"{fv.model_dir!r} is a Progressive GAN run: it has no batch norm, "
+                         "so no standing statistics to store.")
     batch_size = fv.batch_size or STANDING_BATCH_SIZE
     bar = Progress(len(truncation_grid()), "standing stats")
     target, run = store_standing_stats(fv.model_dir, fv.checkpoint, fv.num_batches,

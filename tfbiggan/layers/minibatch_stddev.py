@@ -14,7 +14,10 @@ import tensorflow as tf
 class MinibatchStddev(keras.layers.Layer):
     """Input [batch, H, W, C]; output [batch, H, W, C + 1].
 
-    ``batch`` must be a multiple of min(group_size, batch)."""
+    ``batch`` must be a multiple of min(group_size, batch): a batch known
+    when the layer is traced is checked then (ValueError); otherwise the
+    reshape fails at run time, as in the paper's code. No Assert op, so the
+    graph converts to TFLite and TF.js."""
 
     def __init__(self, group_size=4, epsilon=1e-8, **kwargs):
         super().__init__(**kwargs)
@@ -25,10 +28,10 @@ class MinibatchStddev(keras.layers.Layer):
         shape = tf.shape(x)
         batch, h, w, c = shape[0], shape[1], shape[2], shape[3]
         group = tf.minimum(self.group_size, batch)
-        tf.debugging.assert_equal(
-            batch % group, 0,
-            message=f"MinibatchStddev: the batch must be a multiple of group_size="
-                    f"{self.group_size} (or smaller than it)")
+        static = x.shape[0]
+        if static is not None and static % min(self.group_size, static):
+            raise ValueError(f"MinibatchStddev: a batch of {static} is not a multiple of "
+                             f"group_size={self.group_size} (use a multiple, or fewer).")
         y = tf.reshape(tf.cast(x, tf.float32), [group, -1, h, w, c])  # [G, M, H, W, C]
         y = y - tf.reduce_mean(y, axis=0, keepdims=True)
         y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=0) + self.epsilon)  # [M, H, W, C]

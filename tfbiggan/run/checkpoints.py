@@ -14,7 +14,7 @@ from typing import Optional
 
 import tensorflow as tf
 
-from tfbiggan.models import BigGANConfig, Discriminator, Generator
+from tfbiggan.models.families import build_discriminator, build_generator
 from tfbiggan.run.layout import CHECKPOINT_TEMP_SUFFIX, RunDirError
 from tfbiggan.run.legacy import upgrade_if_legacy
 from tfbiggan.run.model_config import read_model_config
@@ -70,11 +70,11 @@ def remove_stale_checkpoint_temps(folder, log):
 
 @dataclasses.dataclass
 class LoadedRun:
-    config: BigGANConfig
+    config: object           # BigGANConfig or ProGANConfig
     settings: dict
-    generator: Generator
-    ema_generator: Generator
-    discriminator: Discriminator
+    generator: object        # the family's generator and discriminator
+    ema_generator: object
+    discriminator: object
     step: int
     path: Optional[str]
 
@@ -89,7 +89,8 @@ def load_run(model_dir, checkpoint_path=None, allow_untrained=False):
         models (step 0) instead of raising.
     """
     config, settings = read_model_config(model_dir)
-    generator, ema, disc = Generator(config), Generator(config), Discriminator(config)
+    generator, ema = build_generator(config), build_generator(config)
+    disc = build_discriminator(config)
     for model in (generator, ema, disc):
         model.build()
     step = tf.Variable(0, dtype=tf.int64)

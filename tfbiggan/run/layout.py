@@ -78,6 +78,11 @@ class RunLayout:
     def eval_dir(self):
         return self._path(EVAL_DIR)
 
+    def resolution_grid(self, resolution):
+        """``samples/resolution_<R>x<R>.png``: a growing model's grid when its
+        R x R training ended."""
+        return self._path(SAMPLES_DIR, f"resolution_{int(resolution)}x{int(resolution)}.png")
+
     def sample_grid(self, step=None):
         """``samples/step_<8 digits>.png``, or ``samples/final.png`` for None."""
         name = FINAL_SAMPLES if step is None else f"step_{int(step):08d}.png"

@@ -3,7 +3,7 @@ import json
 
 import tensorflow as tf
 
-from tfbiggan.models import BigGANConfig
+from tfbiggan.models.families import config_from_dict
 from tfbiggan.run.files import write_json
 from tfbiggan.run.layout import RunDirError, RunLayout
 
@@ -12,7 +12,7 @@ def write_model_config(model_dir, config, settings=None):
     """Writes ``model_config.json`` atomically; returns its path.
 
     Args:
-      config: the model's BigGANConfig.
+      config: the model's config (BigGANConfig or ProGANConfig).
       settings: JSON-able dict of everything else that shaped the run (the
         training script passes its whole TrainConfig).
     """
@@ -21,7 +21,7 @@ def write_model_config(model_dir, config, settings=None):
 
 
 def read_model_config(model_dir):
-    """(BigGANConfig, settings dict) from ``model_dir/model_config.json``.
+    """(model config of its family, settings dict) from ``model_dir/model_config.json``.
 
     Raises:
       FileNotFoundError: not a run directory.
@@ -35,7 +35,7 @@ def read_model_config(model_dir):
     try:
         with tf.io.gfile.GFile(path) as f:
             payload = json.load(f)
-        return BigGANConfig.from_dict(payload["model"]), payload.get("settings", {})
+        return config_from_dict(payload["model"]), payload.get("settings", {})
     except (ValueError, KeyError, TypeError) as error:
         raise RunDirError(
             f"{path} is damaged ({type(error).__name__}: {error}); it was not written "

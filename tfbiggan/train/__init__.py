@@ -12,10 +12,11 @@ Run ``python -m tfbiggan.train`` (the digits demo) or pass
 ``--flagfile=configs/<recipe>.flags``.
 """
 from tfbiggan.train.config import ConfigError, TrainConfig
+from tfbiggan.train.progan_step import ProGANTrainer
 from tfbiggan.train.step import Trainer
 from tfbiggan.train.strategy import make_strategy
 from tfbiggan.train.training_run import (NonFiniteLossError, RunWriteError, TrainingRun,
                                          TrainResult)
 
-__all__ = ["ConfigError", "NonFiniteLossError", "RunWriteError", "TrainConfig",
+__all__ = ["ConfigError", "NonFiniteLossError", "ProGANTrainer", "RunWriteError", "TrainConfig",
            "TrainResult", "Trainer", "TrainingRun", "make_strategy"]

@@ -6,11 +6,13 @@ Nothing below ``tfbiggan.train.main`` reads flags: builders take a TrainConfig
 that needs the strategy. ``to_dict()`` is what ``model_config.json`` records.
 """
 import dataclasses
+import math
 from typing import Optional
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.losses import LOSSES
-from tfbiggan.models import BigGANConfig
+from tfbiggan.models.families import is_progan
+from tfbiggan.train.progressive import GrowthSchedule
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 PRECISIONS = ("float32", "bfloat16", "float16")
@@ -31,8 +33,14 @@ class TrainConfig:
     Steps count generator updates; each makes ``d_steps`` D updates first.
     The defaults are the CPU digits demo (``configs/digits.flags``); the
     ImageNet recipes are in ``configs/{128,256,512,deep128,deep256,deep512}``.
+
+    With a ProGANConfig as ``model`` (``configs/progan_digits.flags``) the run
+    grows by ``growth_schedule()``: ``num_steps`` is the schedule's step count
+    (``GrowthSchedule.steps``; 0 is replaced by it), ``batch_size`` is the batch of every level without
+    an entry in ``level_batch_sizes``, and the data comes in units of
+    ``micro_batch()`` images (the gcd of the level batches), several per step.
     """
-    model: BigGANConfig
+    model: object  # BigGANConfig or ProGANConfig (tfbiggan.models.families)
     data: DataSpec = DataSpec()
     strategy: str = "default"
     tpu: str = ""
@@ -83,12 +91,44 @@ class TrainConfig:
     historical_averaging: float = 0.0
     virtual_batch_norm: int = 0
     singular_values_every: int = 0
+    # Progressive GAN (tfbiggan.train.progan_step); used with ProGAN presets only.
+    fade_images: int = 0
+    stable_images: int = 0
+    level_batch_sizes: tuple = ()
+    level_learning_rates: tuple = ()
+    drift: float = 0.0
+    class_loss_weight: float = 1.0
+    eval_each_resolution: bool = False
 
     def __post_init__(self):
+        object.__setattr__(self, "level_batch_sizes", tuple(self.level_batch_sizes))
+        object.__setattr__(self, "level_learning_rates", tuple(self.level_learning_rates))
         self._validate()
 
+    @property
+    def progressive(self):
+        """True for a ProGAN model, which trains by ``growth_schedule()``."""
+        return is_progan(self.model)
+
+    def growth_schedule(self):
+        """ProGAN's GrowthSchedule of this run (ProGAN models only)."""
+        return GrowthSchedule(self.model.num_levels, self.fade_images, self.stable_images,
+                              default_batch=self.batch_size,
+                              batch_sizes=self.level_batch_sizes,
+                              learning_rates=self.level_learning_rates)
+
+    def level_batches(self):
+        """The global batch of each level (ProGAN) or (batch_size,)."""
+        if not self.progressive:
+            return (self.batch_size,)
+        schedule = self.growth_schedule()
+        return tuple(schedule.batch_size(level) for level in range(schedule.num_levels))
+
     def micro_batch(self):
-        """Global batch of one accumulation micro-step."""
+        """Global batch of one accumulation micro-step; for ProGAN the unit
+        the data comes in, the gcd of the level batches."""
+        if self.progressive:
+            return math.gcd(*self.level_batches())
         return self.batch_size // self.num_accumulations
 
     def _validate(self):
@@ -108,9 +148,9 @@ class TrainConfig:
              f"--dataset={self.data.name!r}: choose one of {', '.join(DATASETS)}.")
         need(self.data.name != "folder" or self.data.folder,
              "--dataset=folder needs --folder=<directory of class sub-folders>.")
-        for name in ("batch_size", "num_accumulations", "num_steps", "d_steps",
+        for name in ("batch_size", "num_accumulations", "d_steps",
                      "grid_columns", "grid_rows", "standing_batch_size",
-                     "keep_checkpoints"):
+                     "keep_checkpoints") + (() if self.progressive else ("num_steps",)):
             need(getattr(self, name) >= 1, f"--{name} must be >= 1, got "
                                            f"{getattr(self, name)}.")
         for name in ("save_every", "log_every", "sample_every", "eval_every",
@@ -125,7 +165,49 @@ class TrainConfig:
         self._validate_lineage(need)
         need(self.strategy != "tpu" or self.precision != "float16",
              "--precision=float16 is not supported on TPU; use bfloat16.")
+        if self.progressive:
+            self._validate_progressive(need)
+        else:
+            need(not (self.fade_images or self.stable_images or self.level_batch_sizes
+                      or self.level_learning_rates or self.drift
+                      or self.eval_each_resolution),
+                 "--fade_images, --stable_images, --level_batch_sizes, "
+                 "--level_learning_rates, --drift and --eval_each_resolution are "
+                 "Progressive GAN settings; use them with a progan preset (see "
+                 "configs/progan_digits.flags).")
         self.check_replicas(1)
+
+    # Settings a ProGAN run does not use, with the value that means "off".
+    _NOT_PROGRESSIVE = {
+        "num_accumulations": 1, "ortho_reg": 0.0, "optimizer": "adam",
+        "real_target": 1.0, "d_weight_clip": 0.0, "r1_gamma": 0.0, "g_sigma_reg": 0.0,
+        "g_sigma_clamp": 0.0, "g_sigma_clamp_ratio": 0.0, "feature_matching": 0.0,
+        "g_loss_weight": 1.0, "historical_averaging": 0.0, "virtual_batch_norm": 0,
+        "standing_batches": 0, "precision": "float32", "jit_compile": False}
+
+    def _validate_progressive(self, need):
+        for name, off in self._NOT_PROGRESSIVE.items():
+            need(getattr(self, name) == off,
+                 f"--{name}={getattr(self, name)!r} does not apply to Progressive GAN; "
+                 f"set --{name}={off}, or start from --flagfile=configs/progan_digits.flags.")
+        need(self.fade_images > 0 and self.stable_images > 0,
+             "Progressive GAN needs --fade_images and --stable_images > 0 (real images "
+             "per fade-in and per stabilisation; the paper uses 800000 each).")
+        need(self.drift >= 0 and self.class_loss_weight >= 0,
+             "--drift and --class_loss_weight must be >= 0.")
+        levels = self.model.num_levels
+        for name in ("level_batch_sizes", "level_learning_rates"):
+            values = getattr(self, name)
+            need(not values or len(values) == levels,
+                 f"--{name} needs one value per level, {levels} for 4x4 .. "
+                 f"{self.model.resolution}x{self.model.resolution}, got {len(values)}.")
+            need(all(v > 0 for v in values), f"--{name}: every value must be > 0.")
+        steps = self.growth_schedule().steps()
+        need(self.num_steps in (0, steps),
+             f"num_steps={self.num_steps}: a Progressive GAN run's length is set by "
+             f"--fade_images and --stable_images (this schedule takes {steps} steps); "
+             "pass 0 for that.")
+        object.__setattr__(self, "num_steps", steps)
 
     def _validate_lineage(self, need):
         for name in ("d_weight_clip", "gp_weight", "r1_gamma", "g_sigma_reg",
@@ -151,6 +233,14 @@ class TrainConfig:
 
     def check_replicas(self, num_replicas):
         """ConfigError unless the batch splits over accumulations x replicas."""
+        if self.progressive:
+            unit = self.micro_batch()
+            if unit % num_replicas:
+                raise ConfigError(
+                    f"The level batches {list(self.level_batches())} (gcd {unit}) do "
+                    f"not split over {num_replicas} replicas; make each a multiple of "
+                    f"{num_replicas}.")
+            return
         split = self.num_accumulations * num_replicas
         if self.batch_size % split:
             raise ConfigError(

@@ -14,8 +14,8 @@ import sys
 from absl import app, flags
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
-from tfbiggan.models import PRESETS
 from tfbiggan.losses import LOSSES
+from tfbiggan.models.families import all_presets, get_any_preset
 from tfbiggan.train.config import (OPTIMIZERS, PRECISIONS, STRATEGIES, ConfigError,
                                    TrainConfig)
 
@@ -24,6 +24,9 @@ _MODEL_FIELDS = ("architecture", "resolution", "num_classes", "z_dim", "g_ch", "
                  "bn_momentum", "power_iterations", "g_spectral_norm", "d_spectral_norm",
                  "g_shared_embedding", "d_minibatch_kernels", "d_minibatch_kernel_dim",
                  "d_minibatch_stddev")
+# ProGAN presets take these model overrides (tfbiggan.models.progan.config).
+_PROGAN_FIELDS = ("resolution", "num_classes", "z_dim", "fmap_base", "fmap_max",
+                  "mbstd_group_size")
 
 
 def define_flags(fv=flags.FLAGS):
@@ -32,12 +35,15 @@ def define_flags(fv=flags.FLAGS):
     f = dict(flag_values=fv)
     flags.DEFINE_string("model_dir", None, "Run directory (default runs/<preset>).", **f)
     # Model: a preset plus optional overrides of its fields.
-    flags.DEFINE_string("preset", "digits", f"Model preset: {', '.join(PRESETS)}.", **f)
+    flags.DEFINE_string("preset", "digits", f"Model preset: {', '.join(all_presets())}.",
+                        **f)
     flags.DEFINE_string("architecture", None, "Override: biggan or biggan-deep.", **f)
     for name in ("resolution", "num_classes", "z_dim", "g_ch", "d_ch", "embed_dim",
                  "g_attention", "d_attention", "power_iterations", "d_minibatch_kernels",
                  "d_minibatch_kernel_dim", "d_minibatch_stddev"):
         flags.DEFINE_integer(name, None, f"Override the preset's {name}.", **f)
+    for name in ("fmap_base", "fmap_max", "mbstd_group_size"):
+        flags.DEFINE_integer(name, None, f"Override a ProGAN preset's {name}.", **f)
     flags.DEFINE_boolean("hierarchical_z", None, "Override hierarchical z.", **f)
     for name, what in (("g_spectral_norm", "spectral norm in G"),
                        ("d_spectral_norm", "spectral norm in D"),
@@ -77,6 +83,7 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_float("adam_epsilon", d["adam_epsilon"].default, "Adam epsilon.", **f)
     flags.DEFINE_string("loss", d["loss"].default, f"One of {', '.join(sorted(LOSSES))}.", **f)
     define_lineage_flags(fv)
+    define_progressive_flags(fv)
     flags.DEFINE_float("ortho_reg", d["ortho_reg"].default, "Orthogonal regularisation beta (G).", **f)
     flags.DEFINE_float("ema_decay", d["ema_decay"].default, "EMA decay of G weights.", **f)
     flags.DEFINE_integer("ema_start", d["ema_start"].default, "Step at which EMA averaging starts.", **f)
@@ -150,23 +157,71 @@ def define_lineage_flags(fv):
                          "steps (0: off).", **f)
 
 
-def config_from_flags(fv=flags.FLAGS):
-    """The checked TrainConfig of parsed flags; ConfigError on the first bad one."""
-    from tfbiggan.models import get_preset
-    if fv.preset not in PRESETS:
-        raise ConfigError(f"--preset={fv.preset!r} is unknown; choose one of "
-                          f"{', '.join(PRESETS)}.")
-    overrides = {name: getattr(fv, name) for name in _MODEL_FIELDS
-                 if getattr(fv, name) is not None}
+def define_progressive_flags(fv):
+    """Progressive GAN's schedule and loss terms (tfbiggan.train.progan_step)."""
+    d = TrainConfig.__dataclass_fields__
+    f = dict(flag_values=fv)
+    flags.DEFINE_integer("fade_images", d["fade_images"].default,
+                         "ProGAN: real images per fade-in (paper: 800000).", **f)
+    flags.DEFINE_integer("stable_images", d["stable_images"].default,
+                         "ProGAN: real images per stabilisation (paper: 800000).", **f)
+    flags.DEFINE_list("level_batch_sizes", [], "ProGAN: global batch per level, 4x4 "
+                      "first (default --batch_size for all).", **f)
+    flags.DEFINE_list("level_learning_rates", [], "ProGAN: G and D learning rate per "
+                      "level (default --g_lr / --d_lr).", **f)
+    flags.DEFINE_float("drift", d["drift"].default,
+                       "ProGAN: weight of the drift term E[D(x)^2] (paper: 0.001).", **f)
+    flags.DEFINE_float("class_loss_weight", d["class_loss_weight"].default,
+                       "ProGAN, conditional: weight of the auxiliary class loss.", **f)
+    flags.DEFINE_boolean("eval_each_resolution", d["eval_each_resolution"].default,
+                         "ProGAN: evaluate when each resolution's training ends (its "
+                         "images upsampled to the final size).", **f)
+
+
+def _numbers(fv, name, kind):
     try:
-        model = get_preset(fv.preset, **overrides)
+        return tuple(kind(v) for v in getattr(fv, name))
+    except ValueError:
+        raise ConfigError(f"--{name}={','.join(getattr(fv, name))}: give comma-separated "
+                          f"{kind.__name__} values, one per level.") from None
+
+
+def _model_from_flags(fv):
+    presets = all_presets()
+    if fv.preset not in presets:
+        raise ConfigError(f"--preset={fv.preset!r} is unknown; choose one of "
+                          f"{', '.join(presets)}.")
+    preset = presets[fv.preset]
+    fields = _PROGAN_FIELDS if preset.architecture == "progan" else _MODEL_FIELDS
+    foreign = [name for name in set(_MODEL_FIELDS + _PROGAN_FIELDS) - set(fields)
+               if getattr(fv, name) is not None]
+    if foreign:
+        raise ConfigError(f"--{sorted(foreign)[0]} does not apply to preset {fv.preset!r} "
+                          f"({preset.architecture}); its model flags are "
+                          f"{', '.join('--' + n for n in fields)}.")
+    overrides = {name: getattr(fv, name) for name in fields if getattr(fv, name) is not None}
+    try:
+        return get_any_preset(fv.preset, **overrides)
     except ValueError as error:
         raise ConfigError(f"Model flags: {error}") from None
+
+
+def config_from_flags(fv=flags.FLAGS):
+    """The checked TrainConfig of parsed flags; ConfigError on the first bad one."""
+    model = _model_from_flags(fv)
     data = DataSpec(name=fv.dataset, split=fv.split, data_dir=fv.data_dir,
                     manual_dir=fv.manual_dir, folder=fv.folder,
                     shuffle_buffer=fv.shuffle_buffer, skip_bad_images=fv.skip_bad_images)
-    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "data"}
-    return TrainConfig(model=model, data=data, **{n: getattr(fv, n) for n in names})
+    lists = {"level_batch_sizes": _numbers(fv, "level_batch_sizes", int),
+             "level_learning_rates": _numbers(fv, "level_learning_rates", float)}
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - {"model", "data", *lists}
+    values = {n: getattr(fv, n) for n in names}
+    if model.architecture == "progan":
+        if fv["num_steps"].present:
+            raise ConfigError("--num_steps does not apply to Progressive GAN: the run's "
+                              "length is set by --fade_images and --stable_images.")
+        values["num_steps"] = 0  # TrainConfig takes the schedule's step count
+    return TrainConfig(model=model, data=data, **lists, **values)
 
 
 def config_from_argv(argv):
@@ -218,7 +273,7 @@ def run(fv=flags.FLAGS, eval_hook=None):
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
-    if eval_hook is None and config.eval_every > 0:
+    if eval_hook is None and (config.eval_every > 0 or config.eval_each_resolution):
         from tfbiggan.evaluate.hook import make_training_eval_hook
         eval_hook = make_training_eval_hook(
             config.model, dataset=config.data.name, data_dir=config.data.data_dir,

@@ -20,12 +20,20 @@ class StepClock:
     """Images per second since the last report, and the ETA of the run.
 
     The first step (which includes tracing) starts the clock, so neither
-    number counts compilation.
+    number counts compilation. ``images_per_step`` is one batch for every
+    step, or a list with each step's batch (a growing model's batch may
+    change per level); ``costs`` optionally gives each step's relative cost
+    (batch x side for ProGAN), so the ETA weighs the steps still to come
+    by it instead of counting them alike.
     """
 
-    def __init__(self, num_steps, images_per_step):
+    def __init__(self, num_steps, images_per_step, costs=None):
         self.num_steps = num_steps
-        self.images_per_step = images_per_step
+        batches = (list(images_per_step) if isinstance(images_per_step, (list, tuple))
+                   else [images_per_step] * num_steps)
+        self._images = np.concatenate([[0], np.cumsum(batches, dtype=np.float64)])
+        self._cost = np.concatenate([[0], np.cumsum(
+            np.ones(num_steps) if costs is None else costs, dtype=np.float64)])
         self._start = None
         self._last = None
 
@@ -38,23 +46,30 @@ class StepClock:
         """(img/s since the last report, ETA in seconds)."""
         now = time.time()
         last_time, last_step = self._last
-        rate = self.images_per_step * (step - last_step) / max(now - last_time, 1e-9)
-        done = step - self._start[1]
-        eta = (now - self._start[0]) / done * (self.num_steps - step) if done else 0.0
+        rate = (self._images[step] - self._images[last_step]) / max(now - last_time, 1e-9)
+        done = self._cost[step] - self._cost[self._start[1]]
+        remaining = self._cost[self.num_steps] - self._cost[step]
+        eta = (now - self._start[0]) / done * remaining if done > 0 else 0.0
         self._last = (now, step)
         return rate, eta
 
 
 def step_line(step, num_steps, metrics, rate, eta):
-    """The console line of one reported step."""
-    return (f"step {step}/{num_steps}  d_loss {metrics['d_loss']:.4f}"
+    """The console line of one reported step (with a growing model's
+    resolution and fade-in alpha when the metrics hold ``level``)."""
+    growth = ""
+    if "level" in metrics:
+        side = 4 * 2 ** int(metrics["level"])
+        growth = f"  {side}x{side} alpha {metrics['alpha']:.3f}"
+    return (f"step {step}/{num_steps}{growth}  d_loss {metrics['d_loss']:.4f}"
             f"  g_loss {metrics['g_loss']:.4f}  D(x) {metrics['d_real']:+.3f}"
             f"  D(G(z)) {metrics['d_fake']:+.3f}  {rate:.1f} img/s"
             f"  ETA {format_duration(eta)}")
 
 
 SCALAR_NAMES = {"d_loss": "loss/d", "g_loss": "loss/g", "d_real": "d_output/real",
-                "d_fake": "d_output/fake", "ortho_reg": "loss/ortho_reg"}
+                "d_fake": "d_output/fake", "ortho_reg": "loss/ortho_reg",
+                "level": "progressive/level", "alpha": "progressive/alpha"}
 
 
 def step_scalars(metrics, rate):

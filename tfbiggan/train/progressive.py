@@ -33,7 +33,8 @@ class GrowthSchedule:
       fade_images, stable_images: the phases' lengths in real images.
       batch_sizes: optional per-level batch sizes (a tuple, one per level);
         ``batch_size(level)`` falls back to ``default_batch``.
-      learning_rates: optional per-level learning rates, likewise.
+      learning_rates: optional per-level learning rates (both networks);
+        ``learning_rate(level, default)`` falls back to the default given.
     """
     num_levels: int
     fade_images: int = 800_000
@@ -41,7 +42,6 @@ class GrowthSchedule:
     default_batch: int = 16
     batch_sizes: tuple = ()
     learning_rates: tuple = ()
-    default_lr: float = 1e-3
 
     def __post_init__(self):
         if self.fade_images <= 0 or self.stable_images <= 0:
@@ -82,5 +82,18 @@ class GrowthSchedule:
     def batch_size(self, level):
         return self.batch_sizes[level] if self.batch_sizes else self.default_batch
 
-    def learning_rate(self, level):
-        return self.learning_rates[level] if self.learning_rates else self.default_lr
+    def learning_rate(self, level, default):
+        return self.learning_rates[level] if self.learning_rates else default
+
+    def step_levels(self):
+        """The level of every training step to the end ([steps] ints): each
+        step shows the batch of the level its first image belongs to."""
+        total, images, levels = self.total_images(), 0, []
+        while images < total:
+            levels.append(self.phase(images).level)
+            images += self.batch_size(levels[-1])
+        return levels
+
+    def steps(self):
+        """Training steps to the end."""
+        return len(self.step_levels())

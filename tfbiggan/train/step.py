@@ -10,8 +10,7 @@ identical to one device running the whole batch.
 
 Noise: z ~ N(0, 1) and uniform fake classes are drawn statelessly from
 (seed, step, micro-step) for the *global* micro-batch, and each replica takes
-its own slice. Replicas therefore get different noise, a resumed run draws the
-same noise as an uninterrupted one, and one device reproduces N replicas.
+its own slice (``tfbiggan.train.noise``).
 
 Orthogonal regularisation (BigGAN, Sec. 3.1) applies to every G kernel but
 the class embeddings, once per update. The other terms a TrainConfig can
@@ -20,16 +19,18 @@ clipping, historical averaging) are in ``tfbiggan.train.objectives``; virtual
 batch norm's reference batch is drawn once, from the seed, at construction.
 """
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfbiggan.losses import get_loss
 from tfbiggan.models import Discriminator, Generator
+from tfbiggan.train import monitor
 from tfbiggan.train.ema import GeneratorEMA
+from tfbiggan.train.noise import replica_latents, replica_uniform
 from tfbiggan.train.objectives import Objectives
 
 POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16",
             "float16": "mixed_float16"}
-_SALTS_PER_STEP = 1 << 16  # distinct noise streams available within one step
 
 
 class Trainer:
@@ -103,35 +104,15 @@ class Trainer:
     # --- per-replica computation -------------------------------------------
 
     def _replica_noise(self, step, salt):
-        """This replica's slice of the global micro-batch noise.
-
-        Returns z float32 [local_batch, z_dim] ~ N(0, 1) and one-hot y float32
-        [local_batch, num_classes] of uniform classes.
-        """
+        """This replica's z [local_batch, z_dim] and one-hot y (train/noise.py)."""
         cfg = self.config.model
-        global_batch = self.local_batch * self.num_replicas
-        seed = tf.stack([tf.constant(self.config.seed, tf.int64),
-                         step * _SALTS_PER_STEP + salt])
-        z_seed, y_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-        z = tf.random.stateless_normal([global_batch, cfg.z_dim], seed=z_seed)
-        labels = tf.random.stateless_uniform([global_batch], seed=y_seed, minval=0,
-                                             maxval=cfg.num_classes, dtype=tf.int32)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        start = tf.cast(replica, tf.int32) * self.local_batch
-        z = z[start:start + self.local_batch]
-        y = tf.one_hot(labels[start:start + self.local_batch], cfg.num_classes)
-        return z, y
+        return replica_latents(self.config.seed, step, salt, self.local_batch,
+                               self.num_replicas, cfg.z_dim, cfg.num_classes)
 
     def _replica_uniform(self, step, salt):
-        """This replica's slice of U[0, 1] [global micro-batch] (WGAN-GP's
-        interpolation weights), from a stream apart from the noise."""
-        global_batch = self.local_batch * self.num_replicas
-        seed = tf.stack([tf.constant(self.config.seed, tf.int64),
-                         step * _SALTS_PER_STEP + salt + _SALTS_PER_STEP // 2])
-        values = tf.random.stateless_uniform([global_batch], seed=seed)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        start = tf.cast(replica, tf.int32) * self.local_batch
-        return values[start:start + self.local_batch]
+        """This replica's WGAN-GP interpolation weights [local_batch]."""
+        return replica_uniform(self.config.seed, step, salt, self.local_batch,
+                               self.num_replicas)
 
     def _scale(self, optimizer, loss):
         if self.config.precision == "float16":
@@ -221,6 +202,46 @@ class Trainer:
         self.step.assign_add(1)
         return metrics
 
+    # --- the interface TrainingRun uses (shared with ProGANTrainer) ---------
+
+    uses_standing_stats = True
+
+    def checkpoint_objects(self):
+        """What a checkpoint holds besides the data iterator."""
+        extra = {}
+        if self.objectives.g_history is not None:
+            extra.update(g_history=self.objectives.g_history.state,
+                         d_history=self.objectives.d_history.state)
+        return dict(generator=self.generator, discriminator=self.discriminator,
+                    ema_generator=self.ema_generator, g_optimizer=self.g_optimizer,
+                    d_optimizer=self.d_optimizer, step=self.step, **extra)
+
+    def sample(self, z, y, truncation=None):
+        """EMA images for z, y: numpy [N, R, R, 3]. In chunks of the
+        per-replica batch, which fits on one device by construction (80
+        images at once need ~21 GB for biggan-256's attention at 128x128)."""
+        chunk = max(1, self.local_batch)
+        return np.concatenate([
+            self.ema_generator(z[i:i + chunk], y[i:i + chunk], truncation=truncation).numpy()
+            for i in range(0, int(z.shape[0]), chunk)])
+
+    def step_workload(self):
+        """(images per step, relative cost per step or None) for the ETA."""
+        return self.config.batch_size, None
+
+    def finished_level(self):
+        """BigGAN does not grow: never a finished level."""
+        return None
+
+    def eval_generator(self, level=None):
+        """What the evaluation hook scores: the EMA generator (``level`` is
+        for growing models)."""
+        return self.ema_generator
+
+    def monitored_singular_values(self):
+        """sigma_0 and sigma_0 / sigma_1 of chosen G and D kernels."""
+        return monitor.singular_values(self.generator, self.discriminator)
+
     def enable_jit(self):
         """Compiles the per-replica D and G steps with XLA."""
         self._d_replica_step = tf.function(self._d_replica_step, jit_compile=True)
@@ -230,5 +251,3 @@ class Trainer:
     def iteration(self, iterator):
         """Runs one step on a distributed iterator; metrics as Python floats."""
         return {k: float(v) for k, v in self._iteration_fn(iterator).items()}
-
-    # --- monitoring ---------------------------------------------------------

@@ -3,7 +3,9 @@ sample grids and the evaluation hook, in one model directory.
 
 Sample grids come from the EMA generator on fixed z (truncnorm(-2, 2)) and one
 row per class: during training with the moving statistics (``truncation=None``),
-at the end with the standing statistics at truncation 1.0.
+at the end with the standing statistics at truncation 1.0. A Progressive GAN
+run (``tfbiggan.train.progan_step``) also writes one grid per resolution when
+that resolution's training ends (``samples/resolution_RxR.png``).
 """
 import dataclasses
 import math
@@ -16,7 +18,7 @@ import tensorflow as tf
 
 from tfbiggan.data.pipeline import make_train_dataset, open_source
 from tfbiggan.evaluate.png import make_grid, save_image_grid
-from tfbiggan.models import Generator, accumulate_standing_stats, has_standing_stats
+from tfbiggan.models import accumulate_standing_stats, has_standing_stats
 from tfbiggan.progress import format_duration
 from tfbiggan.run import (RunLayout, append_eval_record, best_fid, make_checkpoint,
                           read_model_config, restore, write_best_record,
@@ -25,11 +27,12 @@ from tfbiggan.run.checkpoints import remove_stale_checkpoint_temps
 from tfbiggan.run.files import atomic_write
 from tfbiggan.train import monitor
 from tfbiggan.train.config import ConfigError
+from tfbiggan.train.progan_step import ProGANTrainer
 from tfbiggan.train.signals import StopSignals
 from tfbiggan.train.step import Trainer
 from tfbiggan.train.strategy import is_chief, task_id
 
-EvalHook = Callable[[int, Generator], dict]
+EvalHook = Callable[[int, object], dict]  # (step, generator) -> metrics
 
 
 class NonFiniteLossError(RuntimeError):
@@ -90,7 +93,8 @@ class TrainingRun:
         self.log = log or (lambda message: print(message, flush=True))
         self.chief = is_chief(strategy)
         check_resume_config(model_dir, config.model)
-        self.trainer = Trainer(config, strategy, log=self.log)
+        trainer_class = ProGANTrainer if config.progressive else Trainer
+        self.trainer = trainer_class(config, strategy, log=self.log)
         if config.jit_compile:
             self.trainer.enable_jit()
         if dataset_fn is None:
@@ -128,13 +132,7 @@ class TrainingRun:
         t, cfg = self.trainer, self.config
         iterator = cfg.checkpoint_data_iterator and cfg.strategy in ("default", "mirrored")
         extra = {"data_iterator": self.iterator} if iterator else {}
-        objectives = t.objectives
-        if objectives.g_history is not None:
-            extra.update(g_history=objectives.g_history.state,
-                         d_history=objectives.d_history.state)
-        self.checkpoint = make_checkpoint(
-            t.generator, t.discriminator, ema_generator=t.ema_generator,
-            g_optimizer=t.g_optimizer, d_optimizer=t.d_optimizer, step=t.step, **extra)
+        self.checkpoint = make_checkpoint(**t.checkpoint_objects(), **extra)
         # Under multi-worker every worker saves (saving may need collectives),
         # but only the chief writes into model_dir.
         self.write_dir = (self.model_dir if self.chief else os.path.join(
@@ -174,30 +172,26 @@ class TrainingRun:
 
     # --- outputs -------------------------------------------------------------
 
-    def _sample(self, truncation=None):
-        # In chunks of the per-replica batch, which fits on one device by
-        # construction (80 images at once need ~21 GB for biggan-256's
-        # attention at 128x128).
-        chunk = max(1, self.trainer.local_batch)
-        generator = self.trainer.ema_generator
-        return np.concatenate([
-            generator(self.grid_z[i:i + chunk], self.grid_y[i:i + chunk],
-                      truncation=truncation).numpy()
-            for i in range(0, int(self.grid_z.shape[0]), chunk)])
-
-    def write_grid(self, step, truncation=None, final=False):
-        """Writes the EMA sample grid PNG and ``samples.png`` (chief only)."""
+    def write_grid(self, step, truncation=None, final=False, level=None):
+        """Writes the EMA sample grid PNG and ``samples.png`` (chief only);
+        with ``level`` (ProGAN), the grid of that resolution instead."""
         if not self.chief:
             return None
-        images = self._sample(truncation)
-        scale = max(1, 96 // self.config.model.resolution)
-        path = save_image_grid(images, self.layout.sample_grid(None if final else step),
-                               self.grid_rows, scale=scale)
-        with tf.io.gfile.GFile(path, "rb") as f:
-            atomic_write(self.layout.latest_samples, f.read())
+        if level is None:
+            images = self.trainer.sample(self.grid_z, self.grid_y, truncation)
+            path = self.layout.sample_grid(None if final else step)
+        else:
+            images = self.trainer.sample(self.grid_z, self.grid_y, level=level)
+            path = self.layout.resolution_grid(int(images.shape[1]))
+        scale = max(1, 96 // int(images.shape[1]))
+        path = save_image_grid(images, path, self.grid_rows, scale=scale)
+        if level is None:
+            with tf.io.gfile.GFile(path, "rb") as f:
+                atomic_write(self.layout.latest_samples, f.read())
+        tag = ("samples/ema_final" if final else "samples/ema" if level is None
+               else f"samples/ema_{images.shape[1]}x{images.shape[1]}")
         with self.writer.as_default(step=step):
-            tf.summary.image("samples/ema_final" if final else "samples/ema",
-                             make_grid(images, self.grid_rows)[None], step=step)
+            tf.summary.image(tag, make_grid(images, self.grid_rows)[None], step=step)
         return path
 
     def _log_scalars(self, step, values):
@@ -212,16 +206,19 @@ class TrainingRun:
         if self.chief:
             t = self.trainer
             scalars.update(monitor.learning_rates(t.g_optimizer, t.d_optimizer))
-            scalars.update(monitor.singular_values(t.generator, t.discriminator))
+            scalars.update(t.monitored_singular_values())
         self._log_scalars(step, scalars)
 
-    def run_eval(self, step):
-        """Calls the eval hook (chief only) and records its results."""
+    def run_eval(self, step, level=None):
+        """Calls the eval hook (chief only) and records its results; with
+        ``level`` (ProGAN), on that level's images, upsampled."""
         if self.eval_hook is None or not self.chief:
             return None
         start = time.time()
-        results = {k: float(v) for k, v in
-                   self.eval_hook(step, self.trainer.ema_generator).items()}
+        generator = self.trainer.eval_generator(level)
+        results = {k: float(v) for k, v in self.eval_hook(step, generator).items()}
+        if level is not None:
+            results["resolution"] = float(self.config.model.level_resolution(level))
         self.log(f"eval step {step}: " + "  ".join(
             f"{k} {v:.4g}" for k, v in results.items())
             + f"  ({format_duration(time.time() - start)})")
@@ -263,7 +260,7 @@ class TrainingRun:
         trainer = self.trainer
         step = int(trainer.step.numpy())
         metrics, stopped_by = {}, None
-        clock = monitor.StepClock(cfg.num_steps, cfg.batch_size)
+        clock = monitor.StepClock(cfg.num_steps, *self.trainer.step_workload())
         self.log(f"Training {cfg.model.architecture} {cfg.model.resolution}px on "
                  f"{cfg.data.name}: steps {step} -> {cfg.num_steps}, global batch "
                  f"{cfg.batch_size} on {trainer.num_replicas} replica(s), "
@@ -285,6 +282,14 @@ class TrainingRun:
                 if due(cfg.singular_values_every) and self.chief:
                     self._log_scalars(step, monitor.weight_singular_values(
                         (trainer.generator, trainer.discriminator)))
+                finished = trainer.finished_level()
+                if finished is not None:
+                    path = self.write_grid(step, level=finished)
+                    if path:
+                        self.log(f"Resolution {path.rsplit('_', 1)[-1][:-4]} done at step "
+                                 f"{step}: sample grid {path}.")
+                    if cfg.eval_each_resolution and step < cfg.num_steps:
+                        self.run_eval(step, level=finished)  # the last is finish()'s
                 if due(cfg.save_every):
                     self.save()
                 if due(cfg.sample_every):
@@ -301,34 +306,41 @@ class TrainingRun:
             return self.finish(metrics)
         return TrainResult(step, metrics, stopped_by, self.manager.latest_checkpoint, None)
 
-    def finish(self, metrics=None):
-        """Standing statistics for the EMA generator, final checkpoint, grid, eval.
-
-        With ``standing_batches=0`` no standing statistics are computed and the
-        final grid uses the moving averages.
-        """
+    def _final_statistics(self):
+        """Fills the EMA generator's standing statistics when the run uses
+        them; returns (truncation of the final grid, what it normalises with)."""
         cfg = self.config
-        step = int(self.trainer.step.numpy())
-        truncation, statistics = None, "moving averages"
         ema = self.trainer.ema_generator
-        if cfg.standing_batches and has_standing_stats(ema):
+        if not self.trainer.uses_standing_stats:
+            return None, "no batch norm"
+        if not cfg.standing_batches:
+            self.log("No standing statistics (--standing_batches=0); store them with "
+                     f"`python -m tfbiggan.evaluate standing --model_dir={self.model_dir}` "
+                     "before exporting or sampling with a truncation.")
+            return None, "moving averages"
+        if has_standing_stats(ema):
             # Restored from a final checkpoint that has them: every training
             # step copies G's unfilled statistics into the EMA generator, so
             # filled ones belong to these exact weights. Recomputing would
             # also move the spectral-norm vectors, breaking bitwise resumes.
             self.log("Standing statistics of the EMA generator restored from the checkpoint.")
-        elif cfg.standing_batches:
+        else:
             start = time.time()
             accumulate_standing_stats(ema, num_batches=cfg.standing_batches,
                                       batch_size=cfg.standing_batch_size, seed=cfg.seed)
             self.log(f"Standing statistics of the EMA generator: "
                      f"{format_duration(time.time() - start)}.")
-        if cfg.standing_batches:
-            truncation, statistics = 1.0, "standing statistics at truncation 1.0"
-        else:
-            self.log("No standing statistics (--standing_batches=0); store them with "
-                     f"`python -m tfbiggan.evaluate standing --model_dir={self.model_dir}` "
-                     "before exporting or sampling with a truncation.")
+        return 1.0, "standing statistics at truncation 1.0"
+
+    def finish(self, metrics=None):
+        """Standing statistics for the EMA generator, final checkpoint, grid, eval.
+
+        With ``standing_batches=0`` (and for ProGAN, which has no batch norm)
+        no standing statistics are computed and the final grid uses the moving
+        averages.
+        """
+        step = int(self.trainer.step.numpy())
+        truncation, statistics = self._final_statistics()
         path = self.save()
         grid = self.write_grid(step, truncation=truncation, final=True)
         if grid:

@@ -17,25 +17,38 @@ class ProGANConfig:
     Attributes:
       resolution: final output side, a power of two >= 8.
       z_dim: latent size (512 in the paper and the tfhub.dev progan-128 module).
-      num_classes: 0 for an unconditional model. With classes, G reads the
-        one-hot label concatenated to the latent and D outputs one extra
-        logit per class (an auxiliary classifier), as the paper's code does
-        for its conditional CIFAR-10 runs (``label_size``).
+      num_classes: 1 for an unconditional model (the project's convention,
+        as for BigGAN). With more, G reads the one-hot label concatenated to
+        the latent and D outputs one extra logit per class (an auxiliary
+        classifier), as the paper's code does for its conditional CIFAR-10
+        runs (``label_size``).
       fmap_base, fmap_max: the feature-map schedule above.
       mbstd_group_size: the minibatch-stddev group (4 in the paper).
     """
+    architecture: str = "progan"
     resolution: int = 128
     z_dim: int = 512
-    num_classes: int = 0
+    num_classes: int = 1
     fmap_base: int = 8192
     fmap_max: int = 512
     mbstd_group_size: int = 4
 
     def __post_init__(self):
+        if self.architecture != "progan":
+            raise ValueError(f"ProGANConfig architecture must be 'progan', got "
+                             f"{self.architecture!r}.")
+        if self.num_classes < 1 or self.z_dim < 1:
+            raise ValueError(f"ProGAN num_classes and z_dim must be >= 1, got "
+                             f"{self.num_classes} and {self.z_dim}.")
         log2 = math.log2(self.resolution)
         if self.resolution < 8 or log2 != int(log2):
             raise ValueError(f"ProGAN resolution={self.resolution}: use a power of two >= 8 "
                              "(training starts at 4x4 and doubles).")
+
+    @property
+    def label_size(self):
+        """Width of the label input of G and of D's class logits (0: none)."""
+        return self.num_classes if self.num_classes > 1 else 0
 
     @property
     def num_levels(self):
@@ -52,6 +65,16 @@ class ProGANConfig:
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown ProGANConfig fields {sorted(unknown)}")
+        return cls(**values)
 
 
 PRESETS = {

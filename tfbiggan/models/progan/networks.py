@@ -75,8 +75,13 @@ class _ConfiguredModel(keras.Model):
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
 class ProGANGenerator(_ConfiguredModel):
-    """G(z [B, z_dim], y [B, num_classes] one-hot or None, level, alpha)
-    -> images [B, r, r, 3], r = 4 * 2^level."""
+    """G(z [B, z_dim], y [B, num_classes] one-hot (ignored when
+    unconditional), level, alpha) -> images [B, r, r, 3], r = 4 * 2^level.
+
+    In training (``training=True``) the output is toRGB's linear one, as in
+    the paper. Otherwise it is clipped to [-1, 1], the image range, as the
+    paper's code clips when it turns images into pixels for viewing and
+    metrics (``convert_to_pil_image`` / ``adjust_dynamic_range``)."""
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
@@ -98,16 +103,16 @@ class ProGANGenerator(_ConfiguredModel):
         c = self.config
         with tf.init_scope():
             self.call(tf.zeros([1, c.z_dim]),
-                      tf.zeros([1, c.num_classes]) if c.num_classes else None, alpha=0.5)
+                      tf.zeros([1, c.label_size]) if c.label_size else None, alpha=0.5)
         for l, layer in enumerate(self.to_rgb):
             if not layer.built:
                 layer.build((None, None, None, c.channels(l)))
         self.built = True
 
-    def call(self, z, y=None, level=None, alpha=1.0):
+    def call(self, z, y=None, level=None, alpha=1.0, training=None):
         c = self.config
         level = _check_level(c, level)
-        x = tf.concat([z, tf.cast(y, z.dtype)], axis=-1) if c.num_classes else z
+        x = tf.concat([z, tf.cast(y, z.dtype)], axis=-1) if c.label_size else z
         x = self.pixel_norm(x)
         x = tf.reshape(self.dense(x), [-1, 4, 4, c.channels(0)])
         x = self.pixel_norm(_lrelu(x))
@@ -121,14 +126,16 @@ class ProGANGenerator(_ConfiguredModel):
         images = self.to_rgb[level](x)
         if level > 0:
             images = lerp(upsample2x(self.to_rgb[level - 1](previous)), images, alpha)
-        return images
+        return images if training else tf.clip_by_value(images, -1.0, 1.0)
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
 class ProGANDiscriminator(_ConfiguredModel):
-    """D(images [B, r, r, 3], level, alpha) -> logits [B, 1 + num_classes]:
-    column 0 the critic score, the rest class logits (conditional only).
-    B must be a multiple of min(mbstd_group_size, B)."""
+    """D(images [B, r, r, 3], y (unused: the classes are predicted, not
+    read), level, alpha) -> logits [B, 1 + label_size]: column 0 the critic
+    score, the rest class logits (conditional only). B must be a multiple of
+    min(mbstd_group_size, B). The y argument keeps BigGAN's D(images, y)
+    calling convention, so evaluation and export code call both alike."""
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
@@ -142,7 +149,7 @@ class ProGANDiscriminator(_ConfiguredModel):
         self.mbstd = MinibatchStddev(c.mbstd_group_size)
         self.final_conv = EqualizedConv2D(c.channels(0), 3, name="conv_4x4")
         self.dense0 = EqualizedDense(min(c.fmap_base, c.fmap_max), name="dense0")
-        self.dense1 = EqualizedDense(1 + c.num_classes, gain=1.0, name="dense1")
+        self.dense1 = EqualizedDense(1 + c.label_size, gain=1.0, name="dense1")
         self._track([conv for stage in self.stages for conv in stage], self.from_rgb)
 
     def build(self, images_shape=None):
@@ -157,7 +164,7 @@ class ProGANDiscriminator(_ConfiguredModel):
                 layer.build((None, None, None, 3))
         self.built = True
 
-    def call(self, images, level=None, alpha=1.0):
+    def call(self, images, y=None, level=None, alpha=1.0, training=None):
         level = _check_level(self.config, level)
         x = _lrelu(self.from_rgb[level](images))
         for l in range(level, 0, -1):
