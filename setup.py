@@ -28,8 +28,10 @@ EXTRAS = {
     # torch and hf's pytorch-pretrained-biggan: the official-weights tests
     # check the importer against hf's own converter and BigGAN class (CPU
     # torch; pip picks a local +cpu wheel where one is configured).
+    # nbclient + ipykernel execute examples/*.ipynb from a clean kernel.
     "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "torch==2.13.0",
-             "pytorch-pretrained-biggan==0.1.1"],
+             "pytorch-pretrained-biggan==0.1.1", "nbclient==0.11.0", "nbformat==5.11.1",
+             "ipykernel==7.4.0"],
     # Importing hf's PyTorch BigGAN files (python -m hub_export.import_weights):
     # torch.load(weights_only=True, mmap=True) needs torch >= 2.4.
     "hf": ["torch>=2.4"],

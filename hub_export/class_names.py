@@ -8,6 +8,7 @@ tensorflow-datasets ships no human-readable names; the page's search box
 matches the IDs (and any names a ``--labels`` file of ``hub_export.web`` adds).
 """
 IMAGENET2012_FILE = "datasets/imagenet2012/labels.txt"
+DIGITS = [str(d) for d in range(10)]
 IMAGENET2012_CLASSES = 1000
 
 
@@ -26,3 +27,13 @@ def imagenet2012():
             "source": f"tensorflow-datasets {tfds.__version__} {IMAGENET2012_FILE} "
                       "(WordNet IDs in ImageNet-1k class order)"}
 
+
+
+def for_dataset(dataset, num_classes):
+    """The names of a run's classes when its dataset has known ones (the
+    digits demo: "0" .. "9"); None otherwise (the card then has no labels)."""
+    if dataset == "digits" and num_classes == len(DIGITS):
+        return {"names": list(DIGITS), "source": "the digits dataset (class i is digit i)"}
+    if dataset == "imagenet2012" and num_classes == IMAGENET2012_CLASSES:
+        return imagenet2012()
+    return None

@@ -31,7 +31,7 @@ import os
 import sys
 import time
 
-from hub_export import model_card, progan
+from hub_export import class_names, model_card, progan
 from hub_export.checks import check_graph, self_check
 from hub_export.freeze import write_saved_model
 from hub_export.publish import check_output, directory_size, publish, staging_dir
@@ -39,6 +39,7 @@ from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCH
                                random_source, run_source)
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
 from tfbiggan.models.families import is_progan
+from tfbiggan.run import read_model_config, run_dataset
 
 
 def export(source, output, overwrite=False, log=print, check=True, labels=None):
@@ -118,7 +119,11 @@ def main(argv):
             source = run_source(fl.model_dir, fl.checkpoint, fl.compute_standing,
                                 fl.standing_batches or STANDING_BATCHES,
                                 fl.standing_batch_size or STANDING_BATCH_SIZE, fl.seed)
-        export(source, fl.output, fl.overwrite, check=fl.check)
+        labels = None
+        if source.model_dir:
+            dataset = run_dataset(read_model_config(source.model_dir)[1])
+            labels = class_names.for_dataset(dataset, source.config.num_classes)
+        export(source, fl.output, fl.overwrite, check=fl.check, labels=labels)
     except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as err:
         sys.exit(f"hub_export.export: {err}")
 
