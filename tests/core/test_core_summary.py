@@ -13,6 +13,7 @@ from tfbiggan.summary import format_summary, summarize
 
 
 
+@pytest.mark.slow  # ~26 s: builds the full-size generator
 def test_biggan_deep_128_generator_params_and_flops():
     info = summarize("biggan-deep-128", discriminator=False)
     assert info["generator_params"] == 50_388_609

@@ -82,6 +82,7 @@ def test_hook_separates_real_like_samples_from_noise(digits_classifier_path,
     assert os.path.getmtime(hook.reference_path) == mtime
 
 
+@pytest.mark.slow  # ~25 s
 def test_hook_with_truncation_leaves_the_training_generator_alone(
         digits_classifier_path, eval_cache_dir):
     config = get_preset("tiny-deep")

@@ -27,6 +27,9 @@ TRUNCATIONS = (0.4, 1.0)
 FLOAT16_TRUNCATIONS = (0.5, 1.0)     # float16 holds these grid points exactly
 
 
+# Full conversions of the official-layout model: minutes on 2 cores.
+pytestmark = pytest.mark.slow
+
 @pytest.fixture(scope="module")
 def export_path(official_tfhub_export):
     return official_tfhub_export[0]

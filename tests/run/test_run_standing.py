@@ -3,6 +3,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from run_helpers import make_tiny_run, run_cli
@@ -25,6 +26,7 @@ def _fresh_training_objects(config, like):
                       step=step)
 
 
+@pytest.mark.slow  # ~35 s: the real command in a subprocess
 def test_standing_cli_stores_stats_and_keeps_optimizers(tmp_path):
     model_dir = str(tmp_path / "run")
     original = make_tiny_run(model_dir, step_value=5)

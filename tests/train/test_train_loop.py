@@ -93,6 +93,7 @@ def test_train_loop_outputs_eval_and_resume(tmp_path):
                     dataset_fn=_dataset_fn(other))
 
 
+@pytest.mark.slow  # 25-55 s each on 2 cores
 def test_train_loop_ema_tracks_generator_before_start(tmp_path):
     config = _config(num_steps=2, ema_start=100, eval_every=0, save_every=0,
                      sample_every=0)
@@ -105,6 +106,7 @@ def test_train_loop_ema_tracks_generator_before_start(tmp_path):
         np.testing.assert_array_equal(e.numpy(), g.numpy())
 
 
+@pytest.mark.slow  # 25-55 s each on 2 cores
 def test_train_loop_ema_averages_weights_and_moving_stats(tmp_path):
     config = _config(num_steps=3, ema_start=1, ema_decay=0.75, eval_every=0,
                      save_every=0, sample_every=0)
@@ -132,6 +134,7 @@ def test_train_loop_ema_averages_weights_and_moving_stats(tmp_path):
     assert not np.allclose(mean[0].numpy(), mean[1].numpy())
 
 
+@pytest.mark.slow  # 25-55 s each on 2 cores
 def test_train_loop_nan_guard_keeps_last_checkpoint(tmp_path):
     model_dir = str(tmp_path)
     good = _config(num_steps=2, eval_every=0, sample_every=0)

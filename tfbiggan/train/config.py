@@ -36,9 +36,10 @@ class TrainConfig:
 
     With a ProGANConfig as ``model`` (``configs/progan_digits.flags``) the run
     grows by ``growth_schedule()``: ``num_steps`` is the schedule's step count
-    (``GrowthSchedule.steps``; 0 is replaced by it), ``batch_size`` is the batch of every level without
-    an entry in ``level_batch_sizes``, and the data comes in units of
-    ``micro_batch()`` images (the gcd of the level batches), several per step.
+    (``GrowthSchedule.steps``; 0 is replaced by it), ``batch_size`` is the
+    batch of every level without an entry in ``level_batch_sizes``, and the
+    data comes in units of ``micro_batch()`` images (the gcd of the level
+    batches), several per step.
     """
     model: object  # BigGANConfig or ProGANConfig (tfbiggan.models.families)
     data: DataSpec = DataSpec()
