@@ -28,15 +28,16 @@ Each replica scales its loss by 1 / num_replicas (Keras all-reduces
 gradients with SUM), so N replicas apply the gradient of the global batch.
 """
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfbiggan.losses import get_loss
+from tfbiggan.layers.resampling import upsample2x
 from tfbiggan.models.progan import ProGANDiscriminator, ProGANGenerator, real_images_at
 from tfbiggan.penalties import drift_penalty, gradient_penalty
 from tfbiggan.train.ema import GeneratorEMA
 from tfbiggan.train.noise import replica_latents, replica_uniform
 from tfbiggan.train.progressive import FADE
+from tfbiggan.train.step import in_chunks
 
 
 def phase_index(phase):
@@ -75,10 +76,9 @@ class LevelView:
 
     def __call__(self, z, y, training=False):
         images = self.generator(z, y, level=self.level, alpha=self.alpha)
-        factor = self.config.resolution // int(images.shape[1])
-        if factor == 1:
-            return images
-        return tf.repeat(tf.repeat(images, factor, axis=1), factor, axis=2)
+        while int(images.shape[1]) < self.config.resolution:
+            images = upsample2x(images)
+        return images
 
 
 class ProGANTrainer:
@@ -297,11 +297,8 @@ class ProGANTrainer:
         phase = self.phase()
         alpha = phase.alpha if level is None or level == phase.level else 1.0
         level = phase.level if level is None else level
-        chunk = max(1, self.local_batch)
-        return np.concatenate([
-            self.ema_generator(z[i:i + chunk], y[i:i + chunk], level=level,
-                               alpha=alpha).numpy()
-            for i in range(0, int(z.shape[0]), chunk)])
+        return in_chunks(lambda zc, yc: self.ema_generator(zc, yc, level=level, alpha=alpha),
+                         z, y, self.local_batch)
 
     def eval_generator(self, level=None):
         """What the evaluation hook scores: the EMA generator where the run is,

@@ -33,6 +33,14 @@ POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16",
             "float16": "mixed_float16"}
 
 
+def in_chunks(generate, z, y, chunk):
+    """numpy concatenation of ``generate(z_part, y_part)`` over chunks of at
+    most ``chunk`` rows (at least 1) of z [N, z_dim] and y [N, classes]."""
+    chunk = max(1, int(chunk))
+    return np.concatenate([generate(z[i:i + chunk], y[i:i + chunk]).numpy()
+                           for i in range(0, int(z.shape[0]), chunk)])
+
+
 class Trainer:
     """Models, optimizers and the compiled training iteration.
 
@@ -220,10 +228,8 @@ class Trainer:
         """EMA images for z, y: numpy [N, R, R, 3]. In chunks of the
         per-replica batch, which fits on one device by construction (80
         images at once need ~21 GB for biggan-256's attention at 128x128)."""
-        chunk = max(1, self.local_batch)
-        return np.concatenate([
-            self.ema_generator(z[i:i + chunk], y[i:i + chunk], truncation=truncation).numpy()
-            for i in range(0, int(z.shape[0]), chunk)])
+        return in_chunks(lambda zc, yc: self.ema_generator(zc, yc, truncation=truncation),
+                         z, y, self.local_batch)
 
     def step_workload(self):
         """(images per step, relative cost per step or None) for the ETA."""
