@@ -23,12 +23,15 @@ from tfbiggan.train.config import TrainConfig  # noqa: E402
 from tfbiggan.train.step import Trainer  # noqa: E402
 
 PRESETS = {"digits": "digits", "cifar": "biggan-cifar"}
+# The D-side settings of configs/digits.flags and configs/cifar10.flags.
+RECIPES = {"digits": dict(d_steps=2, r1_gamma=1.0, r1_interval=16),
+           "cifar": dict(d_steps=4, r1_gamma=0.0)}
 
 
-def measure(preset, batch_size, steps, warmup, jit, d_steps):
+def measure(preset, batch_size, steps, warmup, jit, recipe):
     model = get_preset(preset)
-    config = TrainConfig(model=model, batch_size=batch_size, d_steps=d_steps,
-                         jit_compile=jit, ema_start=0, ema_decay=0.999)
+    config = TrainConfig(model=model, batch_size=batch_size, jit_compile=jit,
+                         ema_start=0, ema_decay=0.999, **recipe)
     strategy = tf.distribute.get_strategy()
     trainer = Trainer(config, strategy, log=lambda m: None)
     if jit:
@@ -62,12 +65,13 @@ def main():
           f"devices: {[d.device_type for d in tf.config.list_physical_devices()]}")
     for name in args.presets.split(","):
         batch = args.batch_size or {"digits": 32, "cifar": 16}[name]
-        d_steps = args.d_steps or {"digits": 1, "cifar": 4}[name]
+        recipe = dict(RECIPES[name])
+        recipe["d_steps"] = d_steps = args.d_steps or recipe["d_steps"]
         rates = {}
         for xla in args.xla.split(","):
             try:
                 rate, per_step = measure(PRESETS[name], batch, args.steps,
-                                         args.warmup, xla == "on", d_steps)
+                                         args.warmup, xla == "on", recipe)
             except tf.errors.InvalidArgumentError as error:  # op XLA cannot compile
                 reason = str(error).split("Detected unsupported operations")[-1]
                 print(f"{name:7s} XLA {xla}: not compilable here: "

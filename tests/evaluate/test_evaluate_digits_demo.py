@@ -1,10 +1,23 @@
-"""The shipped digits recipe, shortened: classifier FID falls and the class
-accuracy of the samples rises from step 0 to the end.
+"""The shipped digits demo (`python -m tfbiggan.train`, configs/digits.flags as
+written) keeps the diversity issue 13 gave it: scored the way bench/lineage.py
+scores it, its classifier FID stays well below the collapsed recipe's, and at
+least 95% of its samples show the requested digit.
 
-Drives the real training loop (tfbiggan.train.training_run.TrainingRun) with the
-evaluation hook, which the loop calls at step 0 of a fresh run and at the end.
-The settings are configs/digits.flags with fewer steps (TFBIGGAN_DEMO_STEPS,
-default 750). Slow: about 7 minutes on 2 cores.
+The measure: the digits classifier ("auto": trained on first use), reference
+statistics of the train split, and as many class-balanced EMA samples at
+truncation 1.0 as the real test split holds (360); the floor is that test split
+scored against the train split in the same way.
+
+On this project's 2-core machine the recipe scores 1.69x the floor (issue 13's
+target is 2x); the recipe before it, with D as wide as G, one D step and no R1,
+scored 4.4x. The bound here is 3x: another CPU rounds floats differently, and
+the run's trajectory with it (the same run scored 2.5x at step 750 and 2.2x at
+step 900), so a bound at 2x could fail a sound recipe.
+
+With TFBIGGAN_DEMO_RUN set to the run directory of a finished quickstart
+(.ci/run sets it to the run its quickstart check just made), that run is
+scored; otherwise the recipe is trained here first (about 10 minutes on
+2 cores). Slow.
 """
 import os
 
@@ -14,34 +27,47 @@ from cli_helpers import REPO
 
 pytestmark = pytest.mark.slow
 
+MAX_FID_RATIO = 3.0
+MIN_ACCURACY = 0.95
 
 
-def _digits_recipe(**overrides):
+def _demo_config(data_dir):
     from tfbiggan.train.main import config_from_argv
     return config_from_argv([f"--flagfile={REPO}/configs/digits.flags",
-                             *(f"--{k}={v}" for k, v in overrides.items())])
+                             f"--data_dir={data_dir}"])
 
 
-def test_digits_fid_falls_and_accuracy_rises(tmp_path, digits_classifier_path,
-                                             eval_cache_dir):
-    from tfbiggan.evaluate.hook import make_training_eval_hook
-    from tfbiggan.train.training_run import TrainingRun
+def _train_demo(config, model_dir):
     from tfbiggan.train.strategy import make_strategy
+    from tfbiggan.train.training_run import TrainingRun
+    TrainingRun(config, make_strategy("default"), model_dir).train()
+    return model_dir
 
-    steps = int(os.environ.get("TFBIGGAN_DEMO_STEPS", "750"))
-    config = _digits_recipe(num_steps=steps, eval_every=steps, save_every=0,
-                            sample_every=0, log_every=100)
-    hook = make_training_eval_hook(
-        config.model, "digits", None, f"classifier:{digits_classifier_path}",
-        num_samples=500, truncation=None, cache_dir=eval_cache_dir, seed=0)
-    TrainingRun(config, make_strategy("default"), str(tmp_path / "run"),
-                eval_hook=hook).train()
-    (start_step, start), (end_step, end) = hook.history[0], hook.history[-1]
-    print(f"[{hook.extractor_name}] step 0: fid={start['fid']:.2f} "
-          f"accuracy={start['accuracy']:.3f}; step {end_step}: fid={end['fid']:.2f} "
-          f"accuracy={end['accuracy']:.3f}")
-    assert (start_step, end_step) == (0, steps)
-    assert end["fid"] < 0.5 * start["fid"]
-    # Chance is 0.1; the generator must draw the requested digit.
-    assert end["accuracy"] > start["accuracy"] + 0.3
-    assert os.path.isdir(str(tmp_path / "run" / "best"))
+
+def test_digits_demo_is_diverse_and_follows_the_class(tmp_path, digits_data_dir,
+                                                      eval_cache_dir):
+    from tfbiggan.evaluate.extractors import resolve_extractor
+    from tfbiggan.evaluate.generate import ensure_standing_stats
+    from tfbiggan.evaluate.references import get_reference_stats
+    from tfbiggan.evaluate.scoring import evaluate_generator, real_split_metrics
+    from tfbiggan.run import load_run
+
+    config = _demo_config(digits_data_dir)
+    model_dir = (os.environ.get("TFBIGGAN_DEMO_RUN")
+                 or _train_demo(config, str(tmp_path / "digits")))
+    run = load_run(model_dir)
+    assert run.step == config.num_steps, f"{model_dir} stopped at step {run.step}"
+    extractor = resolve_extractor("auto", "digits", 32, cache_dir=eval_cache_dir)
+    reference, _ = get_reference_stats(extractor, "digits", 32, cache_dir=eval_cache_dir,
+                                       data_dir=digits_data_dir)
+    floor = real_split_metrics(extractor, reference, "digits", 32, split="test",
+                               data_dir=digits_data_dir)
+    generator = run.ema_generator
+    ensure_standing_stats(generator)
+    result = evaluate_generator(generator, extractor, reference, floor["num_samples"], 1.0)
+    ratio = result["fid"] / floor["fid"]
+    print(f"[{extractor.name}] real test split FID {floor['fid']:.2f}; demo FID "
+          f"{result['fid']:.2f} ({ratio:.2f}x), accuracy {result['accuracy']:.3f}, "
+          f"recall {result['recall']:.3f}")
+    assert ratio <= MAX_FID_RATIO
+    assert result["accuracy"] >= MIN_ACCURACY

@@ -26,7 +26,8 @@ def _config(**changes):
     values = dict(model=MODEL, batch_size=4, level_batch_sizes=(4, 8),
                   level_learning_rates=(1e-3, 5e-4), fade_images=16, stable_images=16,
                   num_steps=0, loss="wasserstein", gp_weight=10.0, drift=0.001,
-                  ortho_reg=0.0, standing_batches=0, beta2=0.99, adam_epsilon=1e-8,
+                  ortho_reg=0.0, r1_gamma=0.0, d_steps=1, standing_batches=0,
+                  beta2=0.99, adam_epsilon=1e-8,
                   ema_decay=0.9, ema_start=0, save_every=0, sample_every=0, log_every=1,
                   grid_rows=3, grid_columns=2, deterministic=True)
     values.update(changes)

@@ -48,7 +48,7 @@ class TrainConfig:
     batch_size: int = 32
     num_accumulations: int = 1
     num_steps: int = 1000
-    d_steps: int = 1
+    d_steps: int = 2
     g_lr: float = 1e-3
     d_lr: float = 1e-3
     beta1: float = 0.0
@@ -56,7 +56,7 @@ class TrainConfig:
     adam_epsilon: float = 1e-6
     loss: str = "hinge"
     ortho_reg: float = 1e-4
-    ema_decay: float = 0.995
+    ema_decay: float = 0.99
     ema_start: int = 250
     precision: str = "float32"
     jit_compile: bool = False
@@ -75,13 +75,14 @@ class TrainConfig:
     eval_num_samples: int = 10_000
     eval_extractor: str = "auto"
     eval_cache_dir: Optional[str] = None
-    # The GAN lineage (tfbiggan.train.objectives); every default is "off".
+    # The GAN lineage (tfbiggan.train.objectives); every default is "off" but
+    # R1, which the digits demo uses (configs/digits.flags says why).
     optimizer: str = "adam"
     real_target: float = 1.0
     d_weight_clip: float = 0.0
     gp_weight: float = 0.0
-    r1_gamma: float = 0.0
-    r1_interval: int = 1
+    r1_gamma: float = 1.0
+    r1_interval: int = 16
     g_sigma_reg: float = 0.0
     g_sigma_target: float = 0.0
     g_sigma_ratio: float = 0.0

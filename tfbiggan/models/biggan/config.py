@@ -163,7 +163,8 @@ PRESETS = {
                                  g_ch=64, d_ch=64, g_attention=0, d_attention=0,
                                  hierarchical_z=False),
     # The CPU demo on scikit-learn's 8x8 digits, upscaled to 32x32.
-    "digits": BigGANConfig("biggan", 32, num_classes=10, z_dim=32, g_ch=8, d_ch=8,
+    # D is twice G's width: at d_ch 8 the samples of each class collapsed.
+    "digits": BigGANConfig("biggan", 32, num_classes=10, z_dim=32, g_ch=8, d_ch=16,
                            embed_dim=32, g_attention=0, d_attention=0),
     # SNGAN's ResNet for CIFAR-10 (Miyato et al. 2018, Appendix B.4, Table 4):
     # G 256 channels without spectral norm, D 128 with it, no attention, z only
