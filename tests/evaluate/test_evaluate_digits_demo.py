@@ -57,6 +57,7 @@ def test_digits_demo_is_diverse_and_follows_the_class(tmp_path, digits_data_dir,
                  or _train_demo(config, str(tmp_path / "digits")))
     run = load_run(model_dir)
     assert run.step == config.num_steps, f"{model_dir} stopped at step {run.step}"
+    assert run.config == config.model, f"{model_dir} is not a run of the digits demo"
     extractor = resolve_extractor("auto", "digits", 32, cache_dir=eval_cache_dir)
     reference, _ = get_reference_stats(extractor, "digits", 32, cache_dir=eval_cache_dir,
                                        data_dir=digits_data_dir)
