@@ -29,7 +29,9 @@ EXTRAS = {
     # check the importer against hf's own converter and BigGAN class (CPU
     # torch; pip picks a local +cpu wheel where one is configured).
     # nbclient + ipykernel execute examples/*.ipynb from a clean kernel.
-    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "torch==2.13.0",
+    # hypothesis generates the bad command lines of tests/cli/test_cli_generated.py.
+    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "hypothesis>=6.100,<7",
+             "torch==2.13.0",
              "pytorch-pretrained-biggan==0.1.1", "nbclient==0.11.0", "nbformat==5.11.1",
              "ipykernel==7.4.0"],
     # Importing hf's PyTorch BigGAN files (python -m hub_export.import_weights):

@@ -29,11 +29,13 @@ DEFAULT_BATCHES = (1, 3)
 # 0.55 falls between two points of a 0.02 truncation grid, 1.0 is the end point.
 DEFAULT_TRUNCATIONS = (0.55, 1.0)
 # Ops that mean state or control flow; none may appear in the exported graph.
+# (The input checks' Assert may: it has no outputs, TFLite's converter drops it
+# and the TF.js converter strips it as a debug op.)
 FORBIDDEN_OPS = frozenset({
     "VarHandleOp", "VariableV2", "Variable", "ReadVariableOp", "AssignVariableOp",
     "AssignAddVariableOp", "AssignSubVariableOp", "ResourceGather", "If", "StatelessIf",
     "While", "StatelessWhile", "Switch", "Merge", "Enter", "Exit", "NextIteration",
-    "LoopCond", "Case", "StatelessCase", "Assert",
+    "LoopCond", "Case", "StatelessCase",
 })
 
 SELF_CHECK_TOLERANCE = 1e-5

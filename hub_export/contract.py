@@ -30,8 +30,10 @@ NON_FINITE_NOTE = (
     "and all of them are NaN when truncation is not finite. Finite rows are unaffected.")
 SHAPE_NOTE = ("Inputs have static trailing dimensions: a z of the wrong width or a y with "
               "the wrong number of classes is rejected by TensorFlow with an error naming "
-              "the expected TensorSpec. y may be one-hot or any soft mix of classes (no "
-              "check that rows sum to 1).")
+              "the expected TensorSpec, and so is a truncation that is not a scalar. The "
+              "batched inputs must have the same number of rows, at least 1 (an error "
+              "names them and their row counts). y may be one-hot or any soft mix of "
+              "classes (no check that rows sum to 1).")
 
 
 def generator_specs(config):

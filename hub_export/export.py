@@ -28,8 +28,9 @@ non-empty one is refused unless ``--overwrite``). The signature names live in
 ``saved_model.pb``.
 """
 import os
-import sys
 import time
+
+from absl import flags
 
 from hub_export import class_names, model_card, progan
 from hub_export.checks import check_graph, self_check
@@ -37,8 +38,11 @@ from hub_export.freeze import write_saved_model
 from hub_export.publish import check_output, directory_size, publish, staging_dir
 from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCHES,
                                random_source, run_source)
+from tfbiggan.cli import EXIT_FAILED, Command, entry_point
+from tfbiggan.errors import InputError
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
-from tfbiggan.models.families import is_progan
+from tfbiggan.models.families import all_presets, is_progan
+from tfbiggan.paths import check_writable_folder, refuse_overlap
 from tfbiggan.run import read_model_config, run_dataset
 
 
@@ -49,6 +53,7 @@ def export(source, output, overwrite=False, log=print, check=True, labels=None):
     Returns:
       ``(output_path, report)``; report holds timings and the self-check diffs.
     """
+    refuse_overlap("--output", output, source.inputs())
     check_output(os.path.abspath(output), overwrite)  # fail before the slow work
     report = {}
     grown = is_progan(source.config)
@@ -70,9 +75,7 @@ def export(source, output, overwrite=False, log=print, check=True, labels=None):
     return path, report
 
 
-def main(argv):
-    from absl import flags  # flags are defined here only, never at import time
-    fl = flags.FlagValues()
+def define_flags(fl):
     flags.DEFINE_string("model_dir", None, "Training directory (tfbiggan.run layout).",
                         flag_values=fl)
     flags.DEFINE_string("checkpoint", None, "A ckpt-N prefix; default the latest.",
@@ -90,43 +93,61 @@ def main(argv):
     flags.DEFINE_integer("standing_batches", None,
                          "Batches per truncation for standing statistics (default "
                          f"{STANDING_BATCHES} for a run, {RANDOM_STANDING_BATCHES} for "
-                         "--init=random).", flag_values=fl)
+                         "--init=random).", lower_bound=1, flag_values=fl)
     flags.DEFINE_integer("standing_batch_size", None,
                          "Batch size for standing statistics (default "
                          f"{STANDING_BATCH_SIZE} for a run, {RANDOM_STANDING_BATCH_SIZE} "
-                         "for --init=random).", flag_values=fl)
+                         "for --init=random).", lower_bound=2, flag_values=fl)
     flags.DEFINE_integer("seed", 0, "Seed of random init and standing-statistic sampling.",
-                         flag_values=fl)
+                         lower_bound=0, flag_values=fl)
     flags.DEFINE_bool("check", True, "Compare the export with the live models before "
                       "publishing it.", flag_values=fl)
-    fl(argv)
-    usage = ("usage: python -m hub_export.export (--model_dir=RUN_DIR | --init=random "
-             "--preset=NAME) --output=DIR [--overwrite]")
+
+
+USAGE = ("python -m hub_export.export (--model_dir=RUN_DIR | --init=random "
+         "--preset=NAME) --output=DIR [--overwrite]")
+
+
+def check_paths(output, inputs, overwrite):
+    """Every check of an export's output before anything is read or written:
+    apart from the inputs, a writable place, empty or ``overwrite``."""
+    refuse_overlap("--output", output, inputs)
+    check_writable_folder("--output", output)
+    check_output(os.path.abspath(output), overwrite)
+
+
+def _export(fl, positional):
+    del positional
     if not fl.output:
-        sys.exit(f"hub_export.export: --output is required.\n{usage}")
+        raise InputError(f"--output is required; {USAGE}.")
     if fl.init == "random" and (not fl.preset or fl.model_dir):
-        sys.exit(f"hub_export.export: --init=random needs --preset and no --model_dir.\n{usage}")
+        raise InputError(f"--init=random needs --preset and no --model_dir; {USAGE}.")
     if fl.init == "checkpoint" and (not fl.model_dir or fl.preset):
-        sys.exit(f"hub_export.export: give --model_dir (or --init=random --preset=NAME); "
-                 f"--preset only applies to --init=random.\n{usage}")
-    try:
-        check_output(os.path.abspath(fl.output), fl.overwrite)
-        if fl.init == "random":
-            source = random_source(fl.preset, fl.seed,
-                                   fl.standing_batches or RANDOM_STANDING_BATCHES,
-                                   fl.standing_batch_size or RANDOM_STANDING_BATCH_SIZE)
-        else:
-            source = run_source(fl.model_dir, fl.checkpoint, fl.compute_standing,
-                                fl.standing_batches or STANDING_BATCHES,
-                                fl.standing_batch_size or STANDING_BATCH_SIZE, fl.seed)
-        labels = None
-        if source.model_dir:
-            dataset = run_dataset(read_model_config(source.model_dir)[1])
-            labels = class_names.for_dataset(dataset, source.config.num_classes)
-        export(source, fl.output, fl.overwrite, check=fl.check, labels=labels)
-    except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as err:
-        sys.exit(f"hub_export.export: {err}")
+        raise InputError("give --model_dir (or --init=random --preset=NAME); --preset only "
+                         f"applies to --init=random; {USAGE}.")
+    check_paths(fl.output, [("--model_dir", fl.model_dir), ("--checkpoint", fl.checkpoint)],
+                fl.overwrite)
+    if fl.init == "random":
+        if fl.preset not in all_presets():
+            raise InputError(f"--preset={fl.preset!r} is unknown; choose one of "
+                             f"{', '.join(all_presets())}.")
+        source = random_source(fl.preset, fl.seed,
+                               fl.standing_batches or RANDOM_STANDING_BATCHES,
+                               fl.standing_batch_size or RANDOM_STANDING_BATCH_SIZE)
+    else:
+        source = run_source(fl.model_dir, fl.checkpoint, fl.compute_standing,
+                            fl.standing_batches or STANDING_BATCHES,
+                            fl.standing_batch_size or STANDING_BATCH_SIZE, fl.seed)
+    labels = None
+    if source.model_dir:
+        dataset = run_dataset(read_model_config(source.model_dir)[1])
+        labels = class_names.for_dataset(dataset, source.config.num_classes)
+    export(source, fl.output, fl.overwrite, check=fl.check, labels=labels)
+
+
+COMMAND = Command("hub_export.export", define_flags, _export, usage=USAGE,
+                  codes={RuntimeError: EXIT_FAILED})
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    entry_point(COMMAND)

@@ -97,19 +97,44 @@ def nan_where_non_finite(output, inputs):
 
 
 def checked_inputs(tensors, specs, hint):
-    """Each signature input behind EnsureShape and CheckNumerics (by name).
+    """Each signature input behind EnsureShape, one batch check and
+    CheckNumerics (by name).
 
     A restored signature checks the shapes of numpy inputs but lets
     mis-shaped tf.Tensors through; EnsureShape rejects them by name (it
-    converts to TFLite and TF.js, unlike Assert). CheckNumerics makes the TF
-    runtime reject NaN / Inf by name, with ``hint`` appended; both converters
-    strip it as a debug op, and `nan_where_non_finite` covers those runtimes.
+    converts to TFLite and TF.js). The batched inputs must then have the same
+    number of rows, at least one: an Assert names them and their row counts
+    (the converters drop it; there the graph's own ops fail on a mismatch).
+    CheckNumerics makes the TF runtime reject NaN / Inf by name, with ``hint``
+    appended; both converters strip it as a debug op, and
+    `nan_where_non_finite` covers those runtimes.
     """
     import tensorflow as tf
-    return [tf.debugging.check_numerics(
-                tf.ensure_shape(t, s.shape, name=f"check_{s.name}"),
-                f"input '{s.name}' holds NaN or Inf; {hint}")
-            for t, s in zip(tensors, specs)]
+    shaped = [tf.ensure_shape(t, s.shape, name=f"check_{s.name}")
+              for t, s in zip(tensors, specs)]
+    shaped = same_batch(shaped, specs)
+    return [tf.debugging.check_numerics(t, f"input '{s.name}' holds NaN or Inf; {hint}")
+            for t, s in zip(shaped, specs)]
+
+
+def same_batch(tensors, specs):
+    """``tensors`` behind an Assert that every batched one (rank >= 1) has the
+    same number of rows, at least 1; the message names them and the rows."""
+    import tensorflow as tf
+    batched = [(t, s.name) for t, s in zip(tensors, specs) if s.shape.rank]
+    if not batched:
+        return tensors
+    rows = [tf.shape(t)[0] for t, _ in batched]
+    names = [name for _, name in batched]
+    ok = tf.reduce_all(tf.stack([r > 0 for r in rows] + [tf.equal(r, rows[0])
+                                                         for r in rows[1:]]))
+    what = (f"inputs {' and '.join(names)} must have the same number of rows (one per "
+            "sample), at least 1" if len(names) > 1 else
+            f"input {names[0]} must have at least 1 row (one per sample)")
+    check = tf.debugging.Assert(ok, [f"{what}; got rows of {', '.join(names)}:", *rows],
+                                name="check_batch")
+    with tf.control_dependencies([check]):
+        return [tf.identity(t) for t in tensors]
 
 
 def hub_module(config, g_frozen, d_frozen):

@@ -26,18 +26,21 @@ tensorflow-datasets. Then ``hub_export.tflite``, ``hub_export.tfjs`` and
 The non-deep ``deepmind/biggan-N/2`` modules are refused with an explanation
 (see ``hub_export/official/names.py``).
 
-Exit status 0 on success, 1 with a one-line ``hub_export.import_weights:``
-message otherwise.
+Exit status (``tfbiggan.cli``): 0 on success; 2 with one ``error:`` line for
+bad input (a missing or malformed file, an output that exists or overlaps
+``--source``, torch missing for hf files), before anything is written; 1 when
+the export fails its own check.
 """
-import os
 import re
-import sys
+
+from absl import flags
 
 from hub_export import class_names, official
-from hub_export.export import export
-from hub_export.publish import check_output
+from hub_export.export import check_paths, export
+from tfbiggan.cli import EXIT_FAILED, Command, entry_point
+from tfbiggan.errors import InputError
 
-USAGE = ("usage: python -m hub_export.import_weights --source=DIR --output=DIR "
+USAGE = ("python -m hub_export.import_weights --source=DIR --output=DIR "
          "[--overwrite] [--ignore_unused=REGEX]")
 
 
@@ -47,16 +50,14 @@ def import_weights(source_dir, output, overwrite=False, ignore_unused=None, chec
 
     Returns ``(output_path, report)`` as ``hub_export.export.export`` does.
     """
-    check_output(os.path.abspath(output), overwrite)   # fail before the slow work
+    check_paths(output, [("--source", source_dir)], overwrite)  # before the slow work
     source = official.load(source_dir, ignore_unused, log)
     labels = (class_names.imagenet2012()
               if source.config.num_classes == class_names.IMAGENET2012_CLASSES else None)
     return export(source, output, overwrite, log=log, check=check, labels=labels)
 
 
-def main(argv):
-    from absl import flags  # flags are defined here only, never at import time
-    fl = flags.FlagValues()
+def define_flags(fl):
     flags.DEFINE_string("source", None, "TF1 Hub module or hf directory of BigGAN-deep.",
                         flag_values=fl)
     flags.DEFINE_string("output", None, "Export folder (must not exist or be empty).",
@@ -68,20 +69,25 @@ def main(argv):
                         flag_values=fl)
     flags.DEFINE_bool("check", True, "Compare the export with the imported generator "
                       "before publishing it.", flag_values=fl)
-    fl(argv)
+
+
+def _import(fl, positional):
+    del positional
     if not fl.source or not fl.output:
-        sys.exit(f"hub_export.import_weights: --source and --output are required.\n{USAGE}")
+        raise InputError(f"--source and --output are required; {USAGE}.")
     try:
         re.compile(fl.ignore_unused or "")
     except re.error as err:
-        sys.exit(f"hub_export.import_weights: --ignore_unused={fl.ignore_unused!r} is not a "
-                 f"regular expression ({err}).")
-    try:
-        import_weights(fl.source, fl.output, fl.overwrite, fl.ignore_unused, fl.check)
-    except (FileExistsError, FileNotFoundError, ImportError, ValueError,
-            RuntimeError) as err:
-        sys.exit(f"hub_export.import_weights: {err}")
+        raise InputError(f"--ignore_unused={fl.ignore_unused!r} is not a regular "
+                         f"expression ({err}).") from None
+    import_weights(fl.source, fl.output, fl.overwrite, fl.ignore_unused, fl.check)
+
+
+# The readers raise SourceTensorError (a ValueError) naming a malformed
+# tensor, ImportError naming the install of a missing torch.
+COMMAND = Command("hub_export.import_weights", define_flags, _import, usage=USAGE,
+                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    entry_point(COMMAND)

@@ -7,6 +7,7 @@ import os
 import time
 from typing import Optional
 
+from tfbiggan.errors import InputError
 from tfbiggan.models import (STANDING_BATCH_SIZE, STANDING_BATCHES,
                              accumulate_standing_stats, count_parameters,
                              has_standing_stats)
@@ -40,6 +41,12 @@ class Source:
     metrics: Optional[dict] = None
     origin: Optional[dict] = None    # official weights: format, files, licence
 
+    def inputs(self):
+        """The paths the models were read from, as (flag, path); an export must
+        neither be, contain nor lie inside any of them."""
+        return [("--model_dir", self.model_dir), ("--checkpoint", self.checkpoint),
+                ("--source", (self.origin or {}).get("path"))]
+
 
 def preset_name(config):
     """The name of the preset equal to ``config``, or None."""
@@ -49,7 +56,7 @@ def preset_name(config):
 def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
     """Fills the standing statistics at all 51 truncations; returns card facts."""
     if num_batches < 1 or batch_size < 2:
-        raise ValueError(f"standing statistics need >= 1 batch of >= 2 samples, got "
+        raise InputError(f"standing statistics need >= 1 batch of >= 2 samples, got "
                          f"{num_batches} x {batch_size}.")
 
     def progress(done, total, seconds):
@@ -91,7 +98,7 @@ def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
     runs need no standing statistics).
 
     Raises:
-      ValueError: the EMA generator has no standing statistics and
+      InputError: the EMA generator has no standing statistics and
         ``compute_missing_standing`` is False.
     """
     run = load_run(model_dir, checkpoint_path=checkpoint)
@@ -99,7 +106,7 @@ def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
     facts = None
     if not is_progan(run.config) and not has_standing_stats(run.ema_generator):
         if not compute_missing_standing:
-            raise ValueError(
+            raise InputError(
                 f"The EMA generator in {run.path!r} has no standing statistics, so "
                 "the truncation input would select nothing. Compute them during "
                 "evaluation, or pass --compute_standing (with --standing_batches / "

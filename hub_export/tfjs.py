@@ -39,9 +39,13 @@ import time
 import types
 
 import numpy as np
+from absl import flags
 
 from hub_export import checks
 from hub_export.contract import MODEL_CARD_JSON, SIGNATURE
+from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from tfbiggan.errors import InputError
+from tfbiggan.paths import check_writable_folder, refuse_overlap
 
 TOLERANCE = 1e-4
 QUANTIZE = ("float16",)
@@ -153,6 +157,8 @@ def convert(saved_model_dir, output_dir, signature=SIGNATURE,
     """
     if quantize is not None and quantize not in QUANTIZE:
         raise ValueError(f"quantize={quantize!r}: use None or one of {QUANTIZE}.")
+    refuse_overlap("--output", output_dir, [("--saved_model", saved_model_dir)])
+    check_writable_folder("--output", output_dir)
     checks.read_signature(saved_model_dir, signature)  # clear error if missing
     if not converter_installed():
         raise ImportError(f"The tensorflowjs converter is not installed. Install it with: "
@@ -300,16 +306,15 @@ def verify(tfjs_dir, saved_model_dir, signature=SIGNATURE,
     return worst
 
 
-def main(argv):
-    from absl import flags  # flags are defined here only, never at import time
-    fl = flags.FlagValues()
+def define_flags(fl):
     flags.DEFINE_string("saved_model", None, "SavedModel directory from hub_export.export.",
                         flag_values=fl)
     flags.DEFINE_string("output", None, "Directory for model.json and weight shards.",
                         flag_values=fl)
     flags.DEFINE_string("signature", SIGNATURE,
                         "SavedModel signature to convert.", flag_values=fl)
-    flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", flag_values=fl)
+    flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", lower_bound=0,
+                         flag_values=fl)
     flags.DEFINE_bool("verify", True, "Run the converted model in Node and compare.",
                       flag_values=fl)
     flags.DEFINE_string("node", "node", "Node.js executable.", flag_values=fl)
@@ -317,32 +322,42 @@ def main(argv):
                       "Store the weights in this type (default: float32).", flag_values=fl)
     flags.DEFINE_bool("strict", False, "Also fail when a quantized model exceeds its "
                       "documented tolerance.", flag_values=fl)
-    fl(argv)
+
+
+USAGE = "python -m hub_export.tfjs --saved_model=PATH --output=DIR [--quantize=float16]"
+
+
+def _main(fl, positional):
+    del positional
     if not fl.saved_model or not fl.output:
-        sys.exit("usage: python -m hub_export.tfjs --saved_model=PATH --output=DIR")
-    try:
-        if fl.verify:  # fail fast, before the slow conversion
-            find_node(fl.node)
-            find_tfjs_package()
-        start = time.perf_counter()
-        files = convert(fl.saved_model, fl.output, fl.signature, quantize=fl.quantize)
-        size = sum(os.path.getsize(os.path.join(fl.output, f)) for f in files)
-        print(f"wrote {fl.output}: {', '.join(files)} ({checks.human_size(size)}, "
-              f"converted in {time.perf_counter() - start:.1f} s)")
-        if not fl.verify:
-            return
-        diff = verify(fl.output, fl.saved_model, fl.signature, seed=fl.seed,
-                      node=fl.node, log=print)
-    except (ImportError, ValueError, FileNotFoundError, RuntimeError) as err:
-        sys.exit(f"hub_export.tfjs: {err}")
+        raise InputError(f"--saved_model and --output are required; {USAGE}.")
+    if fl.verify:  # fail fast, before the slow conversion
+        find_node(fl.node)
+        find_tfjs_package()
+    start = time.perf_counter()
+    files = convert(fl.saved_model, fl.output, fl.signature, quantize=fl.quantize)
+    size = sum(os.path.getsize(os.path.join(fl.output, f)) for f in files)
+    print(f"wrote {fl.output}: {', '.join(files)} ({checks.human_size(size)}, "
+          f"converted in {time.perf_counter() - start:.1f} s)")
+    if not fl.verify:
+        return
+    diff = verify(fl.output, fl.saved_model, fl.signature, seed=fl.seed, node=fl.node,
+                  log=print)
     tolerance = QUANTIZED_TOLERANCES[fl.quantize] if fl.quantize else TOLERANCE
     enforced = not fl.quantize or fl.strict
     verdict = "ok" if diff < tolerance else "FAILED" if enforced else "ABOVE (reported)"
     print(f"TF.js (Node) max|diff| {diff:.3g} vs SavedModel ({verdict}; tolerance "
           f"{tolerance:g}{'' if fl.quantize is None else ', ' + fl.quantize + ' weights'})")
     if diff >= tolerance and enforced:
-        sys.exit(1)
+        raise CommandFailed(f"the TF.js model differs from the SavedModel by {diff:.3g}, "
+                            f"more than its tolerance {tolerance:g}.")
+
+
+# ValueError / FileNotFoundError: no SavedModel or signature; ImportError and
+# a missing Node or npm package name their install.
+COMMAND = Command("hub_export.tfjs", define_flags, _main, usage=USAGE,
+                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    entry_point(COMMAND)

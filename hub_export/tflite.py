@@ -22,11 +22,15 @@ Variants and the tolerance each is held to (images are in [-1, 1]):
 Needs ``ai-edge-litert`` for the check: ``pip install 'tfbiggan[edge]'``.
 """
 import os
-import sys
 import time
+
+from absl import flags
 
 from hub_export import checks
 from hub_export.contract import SIGNATURE
+from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from tfbiggan.errors import InputError
+from tfbiggan.paths import check_writable_folder, refuse_overlap
 
 VARIANTS = ("float32", "float16", "dynamic_range")
 TOLERANCES = {"float32": 1e-4, "float16": 2e-2, "dynamic_range": 1e-1}
@@ -170,7 +174,10 @@ def convert_and_verify(saved_model_dir, output_dir, variants=VARIANTS,
     Returns:
       ``{variant: (path, size_bytes, max_abs_diff)}``.
     """
+    refuse_overlap("--output", output_dir, [("--saved_model", saved_model_dir)])
+    check_writable_folder("--output", output_dir)
     _interpreter_class()  # fail before the slow conversion when LiteRT is missing
+    checks.read_signature(saved_model_dir, signature)
     os.makedirs(output_dir, exist_ok=True)
     reference = checks.SavedModelReference(saved_model_dir, signature)
     results = {}
@@ -199,14 +206,12 @@ def _parse_variants(text):
     variants = [v.strip() for v in text.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown or not variants:
-        raise ValueError(f"--variants={text!r}: use a comma-separated subset of "
+        raise InputError(f"--variants={text!r}: use a comma-separated subset of "
                          f"{','.join(VARIANTS)}.")
     return variants
 
 
-def main(argv):
-    from absl import flags  # flags are defined here only, never at import time
-    fl = flags.FlagValues()
+def define_flags(fl):
     flags.DEFINE_string("saved_model", None, "SavedModel directory from hub_export.export.",
                         flag_values=fl)
     flags.DEFINE_string("output", None, "Directory for the .tflite files.", flag_values=fl)
@@ -214,24 +219,34 @@ def main(argv):
                         f"Comma-separated subset of {','.join(VARIANTS)}.", flag_values=fl)
     flags.DEFINE_string("signature", SIGNATURE,
                         "SavedModel signature to convert.", flag_values=fl)
-    flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", flag_values=fl)
+    flags.DEFINE_integer("seed", 0, "Seed of the random test inputs.", lower_bound=0,
+                         flag_values=fl)
     flags.DEFINE_bool("strict", False, "Also fail when float16 / dynamic_range exceed "
                       "their documented tolerance.", flag_values=fl)
-    fl(argv)
+
+
+USAGE = ("python -m hub_export.tflite --saved_model=PATH --output=DIR "
+         "[--variants=float32,float16,dynamic_range]")
+
+
+def _main(fl, positional):
+    del positional
     if not fl.saved_model or not fl.output:
-        sys.exit("usage: python -m hub_export.tflite --saved_model=PATH --output=DIR "
-                 "[--variants=float32,float16,dynamic_range]")
-    try:
-        results = convert_and_verify(fl.saved_model, fl.output, _parse_variants(fl.variants),
-                                     fl.signature, fl.seed)
-    except (ImportError, ValueError, FileNotFoundError, RuntimeError) as err:
-        sys.exit(f"hub_export.tflite: {err}")
+        raise InputError(f"--saved_model and --output are required; {USAGE}.")
+    results = convert_and_verify(fl.saved_model, fl.output, _parse_variants(fl.variants),
+                                 fl.signature, fl.seed)
     failed = [v for v, (_, _, diff) in results.items()
               if diff > TOLERANCES[v] and (v == "float32" or fl.strict)]
     if failed:
-        sys.exit(f"hub_export.tflite: {', '.join(failed)} differ from the SavedModel by "
-                 "more than their tolerance (see above).")
+        raise CommandFailed(f"{', '.join(failed)} differ from the SavedModel by more than "
+                            "their tolerance (see above).")
+
+
+# ValueError: an unknown variant, a missing signature, not a SavedModel;
+# ImportError: the LiteRT runtime is missing (the message names the install).
+COMMAND = Command("hub_export.tflite", define_flags, _main, usage=USAGE,
+                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    entry_point(COMMAND)

@@ -34,3 +34,71 @@ def free_ports(n):
     for s in sockets:
         s.close()
     return ports
+
+
+def snapshot(*folders):
+    """{path: sha256} of every file under the folders (or files) that exist."""
+    import hashlib
+    digests = {}
+    for folder in folders:
+        paths = [folder] if os.path.isfile(folder) else [
+            os.path.join(root, name) for root, _, names in os.walk(folder) for name in names]
+        for path in paths:
+            with open(path, "rb") as f:
+                digests[path] = hashlib.sha256(f.read()).hexdigest()
+    return digests
+
+
+def error_lines(output):
+    """The lines of a command's output that start with ``error:``."""
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+COMMANDS = {"tfbiggan.train": "tfbiggan.train.main", "tfbiggan.evaluate": "tfbiggan.evaluate.cli",
+            "tfbiggan.summary": "tfbiggan.summary", "hub_export.export": "hub_export.export",
+            "hub_export.import_weights": "hub_export.import_weights",
+            "hub_export.tflite": "hub_export.tflite", "hub_export.tfjs": "hub_export.tfjs",
+            "hub_export.web": "hub_export.web.__main__"}
+
+
+def command_of(argv):
+    """The ``tfbiggan.cli.Command`` that ``argv`` (``[python, -m, module, ...]``) runs."""
+    import importlib
+    start = argv.index(sys.executable)  # after a wrapper such as unshare
+    module = argv[argv.index("-m", start) + 1]
+    return importlib.import_module(COMMANDS[module]).COMMAND
+
+
+def suggested_flags(line):
+    """The ``--flag`` names a message line mentions."""
+    import re
+    return set(re.findall(r"(?<![\w-])--([a-z][a-z0-9_]*)(?![\w-])", line))
+
+
+def assert_flags_exist(line, command):
+    """Every --flag in ``line`` is a flag of ``command`` (absl's --noflag too)."""
+    unknown = {f for f in suggested_flags(line) if f not in command.flag_names()
+               and not (f.startswith("no") and f[2:] in command.flag_names())}
+    assert not unknown, f"{command.name} has no flag(s) {sorted(unknown)}: {line}"
+
+
+def read_only_argv(argv, folder):
+    """``argv`` run with ``folder`` mounted read-only (a private mount
+    namespace, as root), or None where that is impossible here."""
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"'
+    return ["unshare", "-m", "sh", "-c", script, folder, *argv]
+
+
+def small_disk_argv(argv, folder, size="1m"):
+    """``argv`` run with a ``size`` tmpfs mounted on ``folder`` (private mount
+    namespace, as root): a real ENOSPC when it fills."""
+    script = f'mount -t tmpfs -o size={size} tmpfs "$0" && exec "$@"'
+    return ["unshare", "-m", "sh", "-c", script, folder, *argv]
+
+
+def private_mounts_work():
+    """Whether this process may make private mount namespaces (root here)."""
+    if os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0

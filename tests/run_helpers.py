@@ -43,13 +43,12 @@ def make_tiny_run(model_dir, preset="tiny", dataset="digits", step_value=1):
 
 def run_cli(command, *args):
     """Runs `python -m tfbiggan.evaluate command args` in this process, on a
-    private FlagValues (the global FLAGS are left alone)."""
-    from absl import flags
+    private FlagValues; errors propagate as exceptions (the command line
+    would print them as one `error:` line)."""
     from tfbiggan.evaluate import cli
-    fv = flags.FlagValues()
-    cli.define_flags(fv)
+    fv = cli.COMMAND.flag_values()
     fv(["evaluate", *args])
-    cli.main(["evaluate", command], fv)
+    cli.COMMAND.body(fv, [command])
 
 
 def make_tiny_progan_run(model_dir, dataset="digits", step_value=1):

@@ -1,6 +1,6 @@
 """Size and cost of a preset's generator and discriminator.
 
-    python -m tfbiggan.summary --preset biggan-deep-128 [--json] [--no_discriminator]
+    python -m tfbiggan.summary --preset=biggan-deep-128 [--json] [--nodiscriminator]
 
 Prints trainable parameters of G and D, G's forward GFLOPs per image (nominal:
 2 x MACs of conv/matmul ops, the published counting convention; see
@@ -10,7 +10,9 @@ JSON object instead.
 import json
 import os
 
-from absl import app, flags
+from absl import flags
+
+from tfbiggan.cli import Command, entry_point
 
 
 def summarize(preset, discriminator=True, executed_flops=False):
@@ -86,27 +88,29 @@ def format_summary(info):
     return "\n".join(lines)
 
 
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    args = flags.FLAGS
-    info = summarize(args.preset, discriminator=args.discriminator,
-                     executed_flops=args.executed_flops)
-    print(json.dumps(info) if args.json else format_summary(info))
+def _main(fv, positional):
+    del positional
+    info = summarize(fv.preset, discriminator=fv.discriminator,
+                     executed_flops=fv.executed_flops)
+    print(json.dumps(info) if fv.json else format_summary(info))
 
 
-def define_flags():
+def define_flags(fv):
     # pylint: disable=import-outside-toplevel
     from tfbiggan.models import PRESETS
-    flags.DEFINE_enum("preset", "biggan-deep-128", sorted(PRESETS), "Model preset.")
-    flags.DEFINE_bool("json", False, "Print one JSON object.")
+    f = dict(flag_values=fv)
+    flags.DEFINE_enum("preset", "biggan-deep-128", sorted(PRESETS), "Model preset.", **f)
+    flags.DEFINE_bool("json", False, "Print one JSON object.", **f)
     flags.DEFINE_bool("discriminator", True,
-                      "Build D to count its parameters (--nodiscriminator skips it).")
+                      "Build D to count its parameters (--nodiscriminator skips it).", **f)
     flags.DEFINE_bool("executed_flops", False,
-                      "Also count the FLOPs the library actually executes.")
+                      "Also count the FLOPs the library actually executes.", **f)
+
+
+COMMAND = Command("tfbiggan.summary", define_flags, _main,
+                  usage="python -m tfbiggan.summary --preset=NAME [--json]")
 
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    define_flags()
-    app.run(main)
+    entry_point(COMMAND)

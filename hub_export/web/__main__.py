@@ -9,15 +9,16 @@
 prints the page status and canvas pixel statistics (exit 1 if the page
 reports an error or draws uniform canvases).
 """
-import sys
 import time
 
+from absl import flags
 
-def main(argv):
-    from absl import flags  # flags are defined here only, never at import time
+from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from tfbiggan.errors import InputError
+from tfbiggan.paths import refuse_overlap
 
-    from hub_export.web import browser, site
-    fl = flags.FlagValues()
+
+def define_flags(fl):
     flags.DEFINE_string("model", None, "TF.js graph model folder (model.json + shards).",
                         flag_values=fl)
     flags.DEFINE_string("output", None, "Site folder to write.", flag_values=fl)
@@ -27,24 +28,30 @@ def main(argv):
                         flag_values=fl)
     flags.DEFINE_bool("serve", False, "Serve the site until interrupted.", flag_values=fl)
     flags.DEFINE_string("host", "127.0.0.1", "Address to serve on.", flag_values=fl)
-    flags.DEFINE_integer("port", 8000, "Port to serve on (0: any free port).", flag_values=fl)
+    flags.DEFINE_integer("port", 8000, "Port to serve on (0: any free port).",
+                         lower_bound=0, upper_bound=65535, flag_values=fl)
     flags.DEFINE_string("screenshot", None, "Render headless and save a PNG here.",
                         flag_values=fl)
     flags.DEFINE_string("chromium", None, "Chromium binary (default: chromium on PATH).",
                         flag_values=fl)
-    fl(argv)
+
+
+USAGE = ("python -m hub_export.web --model=TFJS_DIR --output=SITE_DIR "
+         "[--serve --port=8000] [--screenshot=PATH.png]")
+
+
+def _main(fl, positional):
+    del positional
+    from hub_export.web import browser, site
     if not fl.model or not fl.output:
-        sys.exit("usage: python -m hub_export.web --model=TFJS_DIR --output=SITE_DIR "
-                 "[--serve --port=8000] [--screenshot=PATH.png]")
-    try:
-        out = site.build_site(fl.model, fl.output, labels=fl.labels, model_card=fl.model_card)
-        print(f"wrote site to {out}")
-        if not (fl.serve or fl.screenshot):
-            return
-        port = fl.port if fl.serve else 0
-        server, url = site.serve(out, port=port, host=fl.host, verbose=fl.serve)
-    except (FileNotFoundError, ValueError, OSError) as err:
-        sys.exit(f"hub_export.web: {err}")
+        raise InputError(f"--model and --output are required; {USAGE}.")
+    refuse_overlap("--screenshot", fl.screenshot, [("--model", fl.model)])
+    out = site.build_site(fl.model, fl.output, labels=fl.labels, model_card=fl.model_card)
+    print(f"wrote site to {out}")
+    if not (fl.serve or fl.screenshot):
+        return
+    port = fl.port if fl.serve else 0
+    server, url = site.serve(out, port=port, host=fl.host, verbose=fl.serve)
     try:
         if fl.screenshot:
             report = browser.render(url + "?seed=0", fl.screenshot, chromium=fl.chromium)
@@ -55,14 +62,12 @@ def main(argv):
                       f"distinct colours {c['distinct']}")
             if report["status"] != "ready" or not report["canvases"] or any(
                     c["std"] == 0 for c in report["canvases"]):
-                sys.exit("hub_export.web: the page did not render varied images:\n" +
-                         "\n".join(report["console"][-20:]))
+                raise CommandFailed("the page did not render varied images:\n"
+                                    + "\n".join(report["console"][-20:]))
         if fl.serve:
             print(f"serving {out} on {url} (Ctrl-C to stop)")
             while True:
                 time.sleep(3600)
-    except (FileNotFoundError, RuntimeError) as err:
-        sys.exit(f"hub_export.web: {err}")
     except KeyboardInterrupt:
         pass
     finally:
@@ -70,5 +75,10 @@ def main(argv):
         server.server_close()
 
 
+# OSError: the port is taken or the address cannot be bound.
+COMMAND = Command("hub_export.web", define_flags, _main, usage=USAGE,
+                  bad_input=(ValueError, OSError), codes={RuntimeError: EXIT_FAILED})
+
+
 if __name__ == "__main__":
-    main(sys.argv)
+    entry_point(COMMAND)

@@ -19,6 +19,8 @@ import threading
 
 from hub_export import tfjs
 from hub_export.contract import MODEL_CARD_JSON
+from tfbiggan.errors import InputError
+from tfbiggan.paths import check_writable_folder, refuse_overlap
 
 PAGE_DIR = pathlib.Path(__file__).resolve().parent
 PAGE_FILES = ("index.html", "app.js", "sampling.js", "style.css")
@@ -58,13 +60,15 @@ def find_wasm_files(search_from=None):
 
 
 def _check_labels(path):
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--labels={path} is not a file.")
     with open(path, encoding="utf-8") as f:
         try:
             labels = json.load(f)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err}).") from err
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise InputError(f"--labels={path} is not valid JSON ({err}).") from None
     if not isinstance(labels, (list, dict)):
-        raise ValueError(f"{path} must hold a list of class names or an object "
+        raise InputError(f"{path} must hold a list of class names or an object "
                          '{"<class id>": "name"}, not a ' + type(labels).__name__ + ".")
 
 
@@ -86,19 +90,26 @@ def build_site(model_dir, output_dir, labels=None, model_card=None, tf_min_js=No
     if not (model_dir / "model.json").is_file():
         raise FileNotFoundError(f"No model.json in {str(model_dir)!r}; convert the "
                                 "SavedModel with `python -m hub_export.tfjs` first.")
+    refuse_overlap("--output", output_dir, [("--model", model_dir), ("--labels", labels),
+                                            ("--model_card", model_card)])
+    check_writable_folder("--output", output_dir)
+    if labels:
+        _check_labels(labels)
+    if model_card and not os.path.isfile(model_card):
+        raise FileNotFoundError(f"--model_card={model_card} is not a file.")
     tf_min_js = pathlib.Path(tf_min_js) if tf_min_js else find_tf_min_js()
+    wasm = find_wasm_files()
     out = pathlib.Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in PAGE_FILES:
         shutil.copyfile(PAGE_DIR / name, out / name)
     shutil.copyfile(tf_min_js, out / "tf.min.js")
-    for path in find_wasm_files():
+    for path in wasm:
         shutil.copyfile(path, out / path.name)
     if (out / "model").exists():
         shutil.rmtree(out / "model")
     shutil.copytree(model_dir, out / "model")
     if labels:
-        _check_labels(labels)
         shutil.copyfile(labels, out / "model" / "labels.json")
     if model_card:
         shutil.copyfile(model_card, out / "model" / MODEL_CARD_JSON)

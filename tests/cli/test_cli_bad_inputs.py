@@ -2,12 +2,15 @@
 directories and checkpoints, export inputs and signature inputs.
 
 Each command-line row runs the real command in a subprocess and checks its
-exit code, that it prints exactly one ``error:`` line (or the CLI's own usage
-line) matching the expected text, and that every file it was pointed at is
-byte-for-byte unchanged afterwards: nothing lost, nothing overwritten.
-Signature rows call the exported SavedModel in this process.
+exit code (2 for bad input, by ``tfbiggan.cli``'s convention), that it
+prints exactly one ``error:`` line matching the expected text and no
+traceback, that every ``--flag`` the line suggests is a flag of that
+command, and that every file it was pointed at is byte-for-byte unchanged
+afterwards: nothing lost, nothing overwritten. Signature rows call the
+exported SavedModel in this process. Outputs that overlap their inputs,
+unwritable folders and resumes with other settings are in
+``test_cli_outputs.py``.
 """
-import hashlib
 import io
 import os
 import re
@@ -19,21 +22,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from cli_helpers import run_cli, train_command
+from cli_helpers import (assert_flags_exist, command_of, error_lines, run_cli, snapshot,
+                         train_command)
 
 PY = sys.executable
-
-
-def _snapshot(*folders):
-    """{path: sha256} of every file under the folders that exist."""
-    digests = {}
-    for folder in folders:
-        for root, _, files in os.walk(folder):
-            for name in files:
-                path = os.path.join(root, name)
-                with open(path, "rb") as f:
-                    digests[path] = hashlib.sha256(f.read()).hexdigest()
-    return digests
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +74,9 @@ def _train(*flags):
 
 
 def _resume(*flags):
-    return lambda env: train_command(env["run"], env["data"], "--num_steps=4", *flags)
+    """Resumes the tiny run with its own settings (and ``flags``)."""
+    return lambda env: train_command(env["run"], env["data"], "--num_steps=4",
+                                     "--d_steps=1", *flags)
 
 
 def _cmd(module, *args):
@@ -103,8 +97,18 @@ ROWS = [
      r"--ema_decay must be in \[0, 1\), got 1.0", None, ()),
     ("flag: unsupported resolution", _train("--resolution=48"), 2,
      r"resolution must be one of \(32, 64, 128, 256, 512\), got 48", None, ()),
-    ("flag: misspelt flag", _train("--lerning_rate=1e-4"), 1,
+    ("flag: misspelt flag", _train("--lerning_rate=1e-4"), 2,
      r"Unknown command line flag 'lerning_rate'", None, ()),
+    ("flag: not a number", _train("--batch_size=abc"), 2,
+     r"flag --batch_size=abc: invalid literal for int", None, ()),
+    ("flag: beta2 above 1", _train("--beta2=1.5"), 2,
+     r"--beta2 must be in \[0, 1\) \(Adam's moment decay\), got 1.5", None, ()),
+    ("flag: NaN learning rate", _train("--g_lr=nan"), 2,
+     r"--g_lr=nan: give a finite number", None, ()),
+    ("flag: zero shuffle buffer", _train("--shuffle_buffer=0"), 2,
+     r"--shuffle_buffer must be >= 1", None, ()),
+    ("flag: flagfile missing", _train("--flagfile=no/such.flags"), 2,
+     r"--flagfile cannot be read: .*No such file", None, ()),
     ("data: folder dataset without --folder", _train("--dataset=folder"), 2,
      r"--dataset=folder needs --folder=", None, ()),
     ("data: folder does not exist", _train("--dataset=folder", "--folder=/no/such/dir"), 2,
@@ -112,8 +116,13 @@ ROWS = [
     ("image: corrupt JPEG in a folder",
      lambda env: _train("--dataset=folder", f"--folder={env['folder']}",
                         "--num_classes=2")(env), 2,
-     r"1 of 5 image files under .* cannot be decoded: dogs/broken.jpg .*"
-     r"--skip_bad_images to train on the other 4", None, ("folder",)),
+     r"1 of 5 image files under .* cannot be decoded: dogs/broken.jpg \(not a valid "
+     r"JPEG file\).*--skip_bad_images to train on the other 4", None, ("folder",)),
+    ("data: empty class folder",
+     lambda env: _train("--dataset=folder", f"--folder={env['folder']}",
+                        "--num_classes=3", "--skip_bad_images")(env), 2,
+     r"1 class folder under .* has no images: .*/empty\. Every sub-folder is a class",
+     lambda env: os.mkdir(os.path.join(env["folder"], "empty")), ("folder",)),
     ("data: class count differs from the model", _train("--num_classes=7"), 2,
      r"--dataset=digits has 10 classes but the model has num_classes=7; pass "
      r"--num_classes=10", None, ()),
@@ -125,7 +134,7 @@ ROWS = [
     ("run dir: resume with another model", _resume("--g_ch=8"), 2,
      r"holds a run of a different model \(g_ch: saved 4 vs requested 8\)", None, ("run",)),
     ("checkpoint: damaged data file", _resume(), 2,
-     r"Checkpoint .*ckpt-2 cannot be read .*move them aside", _damage_checkpoint, ("run",)),
+     r"checkpoint .*ckpt-2 cannot be read .*move them aside", _damage_checkpoint, ("run",)),
     ("run dir: damaged model_config.json", _resume(), 2,
      r"model_config.json is damaged \(JSONDecodeError", _damage_config, ("run",)),
     ("evaluate: not a run directory",
@@ -135,27 +144,31 @@ ROWS = [
      _cmd("tfbiggan.evaluate", "grid", "--model_dir={run}", "--truncations=1.5"), 2,
      r"truncation must be in \[0, 1\] or None, got 1.5", None, ("run",)),
     ("export: output exists",
-     _cmd("hub_export.export", "--model_dir={run}", "--output={exported}"), 1,
+     _cmd("hub_export.export", "--model_dir={run}", "--output={exported}"), 2,
      r"exported' exists and is not empty; pass --overwrite", None, ("run", "exported")),
     ("export: checkpoint without standing statistics",
      _cmd("hub_export.export", "--model_dir={run}", "--checkpoint={run}/ckpt-1",
-          "--output={new}"), 1,
+          "--output={new}"), 2,
      r"ckpt-1' has no standing statistics.*pass --compute_standing", None, ("run",)),
     ("export: run directory missing",
-     _cmd("hub_export.export", "--model_dir={tmp}/nope", "--output={new}"), 1,
+     _cmd("hub_export.export", "--model_dir={tmp}/nope", "--output={new}"), 2,
      r"nope/model_config.json not found", None, ()),
     ("export: --init=random without --preset",
-     _cmd("hub_export.export", "--init=random", "--output={new}"), 1,
+     _cmd("hub_export.export", "--init=random", "--output={new}"), 2,
      r"--init=random needs --preset", None, ()),
     ("tflite: not a SavedModel",
-     _cmd("hub_export.tflite", "--saved_model={run}", "--output={new}"), 1,
+     _cmd("hub_export.tflite", "--saved_model={run}", "--output={new}"), 2,
      r"No saved_model.pb in .*run", None, ("run",)),
+    ("evaluate: no subcommand", _cmd("tfbiggan.evaluate", "--model_dir={run}"), 2,
+     r"name a subcommand: python -m tfbiggan.evaluate \{train-classifier\|metrics", None,
+     ("run",)),
 ]
 
 
 # One row per kind of input stays in the default suite (each row starts a
 # TensorFlow process, ~13 s on 2 cores); CI's slow run has the whole table.
-DEFAULT_ROWS = {"flag: unknown preset", "flag: misspelt flag", "image: corrupt JPEG in a folder",
+DEFAULT_ROWS = {"flag: unknown preset", "flag: misspelt flag", "flag: beta2 above 1",
+                "image: corrupt JPEG in a folder",
                 "run dir: resume with another model", "checkpoint: damaged data file",
                 "evaluate: not a run directory", "export: output exists",
                 "tflite: not a SavedModel"}
@@ -168,16 +181,17 @@ def test_cli_bad_input(row, env):
     _, argv, code, message, setup, kept = row
     if setup:
         setup(env)
-    before = _snapshot(*(env[k] for k in kept))
-    result = run_cli(argv(env), timeout=300)
+    before = snapshot(*(env[k] for k in kept))
+    command = argv(env)
+    result = run_cli(command, timeout=300)
     output = result.stderr + result.stdout
     assert result.returncode == code, output[-3000:]
-    errors = [line for line in output.splitlines()
-              if line.startswith(("error:", "hub_export.", "FATAL Flags"))
-              or "Unknown command line flag" in line]
-    assert errors, output[-3000:]
-    assert any(re.search(message, line) for line in errors), errors
-    assert _snapshot(*(env[k] for k in kept)) == before
+    errors = error_lines(output)
+    assert len(errors) == 1, output[-3000:]
+    assert re.search(message, errors[0]), errors
+    assert "Traceback" not in output, output[-3000:]
+    assert_flags_exist(errors[0], command_of(command))
+    assert snapshot(*(env[k] for k in kept)) == before
     assert not os.path.exists(env["new"]) or not os.listdir(env["new"])
 
 
@@ -213,6 +227,23 @@ SIGNATURE_ROWS = [
      True, BAD, r"Shape of tensor y \[2,5\] .* expected shape \[\?,4\]"),
     ("truncation per row", "default", lambda: _feed(truncation=np.float32([0.5, 0.5])),
      True, BAD, r"Shape of tensor truncation \[2\] .* expected shape \[\]"),
+    ("truncation of shape [1] (tensor)", "default",
+     lambda: _feed(truncation=np.float32([0.5])),
+     True, BAD, r"Shape of tensor truncation \[1\] is not compatible with expected shape \[\]"),
+    ("truncation of shape [1] (numpy)", "default",
+     lambda: _feed(truncation=np.float32([0.5])),
+     False, TypeError, r"shape=\(1,\).*name='truncation'"),
+    ("batch of 0", "default",
+     lambda: _feed(z=np.zeros((0, 16), np.float32), y=np.zeros((0, 4), np.float32)),
+     False, BAD, r"inputs z and y must have the same number of rows \(one per sample\), at "
+                 r"least 1; got rows of z, y:\] \[0\] \[0\]"),
+    ("z and y of different batches", "default",
+     lambda: _feed(y=np.eye(4, dtype=np.float32)[[1]]),
+     False, BAD, r"inputs z and y must have the same number of rows .* got rows of z, y:\] "
+                 r"\[2\] \[1\]"),
+    ("images and y of different batches", "discriminator",
+     lambda: {"images": np.zeros((3, 32, 32, 3), np.float32), "y": _feed()["y"]},
+     True, BAD, r"inputs images and y must have the same number of rows .*\[3\] \[2\]"),
     ("float64 z", "default", lambda: _feed(z=np.zeros((2, 16))),
      True, BAD, r"expected to be a float tensor but is a double tensor"),
     ("NaN truncation", "default", lambda: _feed(truncation=np.float32(np.nan)),

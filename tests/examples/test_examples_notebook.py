@@ -10,7 +10,8 @@ from nbclient import NotebookClient
 
 from cli_helpers import REPO
 from hub_export import tflite
-from hub_export.export import main as export_main
+from hub_export import export as export_command
+from tfbiggan.cli import run_command
 from hub_export.import_weights import import_weights
 from hub_export.official import synthetic
 from tfbiggan.models import BigGANConfig
@@ -53,7 +54,8 @@ def test_notebook_runs_on_a_digits_export_and_an_official_import(
                                "--log_every=0", "--sample_every=0", "--save_every=0"])
     TrainingRun(config, make_strategy("default"), run, log=lambda _: None).train()
     export = str(tmp_path / "exports" / "digits")
-    export_main(["export", f"--model_dir={run}", f"--output={export}"])
+    assert run_command(export_command.COMMAND,
+                       ["export", f"--model_dir={run}", f"--output={export}"]) == 0
     tflite.convert_and_verify(export, export + "_tflite", ("float32",), log=lambda _: None)
     notebook = _execute(export, monkeypatch, TFBIGGAN_CLASSES="3,7")
     text = _text(notebook)

@@ -191,24 +191,32 @@ def test_unknown_directory_names_both_layouts(tmp_path):
 
 
 def test_cli_reports_a_bad_source_in_one_line(tmp_path):
-    out = tmp_path / "out"
-    result = run_cli(["python", "-m", "hub_export.import_weights", f"--source={tmp_path}",
+    out, source = tmp_path / "out", tmp_path / "source"
+    source.mkdir()
+    result = run_cli(["python", "-m", "hub_export.import_weights", f"--source={source}",
                       f"--output={out}"], timeout=300)
-    assert result.returncode == 1, result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("hub_export.import_weights: ") and "neither a TF1" in last
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "neither a TF1" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
     assert not out.exists()
 
 
 def test_cli_flags_are_checked_before_any_work(tmp_path, capsys):
     from hub_export import import_weights
-    out = tmp_path / "out"
+    from tfbiggan.cli import run_command
+    out, source = tmp_path / "out", tmp_path / "source"
     (out / "keep").mkdir(parents=True)
+    source.mkdir()
     for argv, message in (
-            ([f"--source={tmp_path}", f"--output={out}", "--ignore_unused=("],
+            ([f"--source={source}", f"--output={out}", "--ignore_unused=("],
              "is not a regular expression"),
-            ([f"--source={tmp_path}"], "--source and --output are required"),
-            ([f"--source={tmp_path}", f"--output={out}"], "pass --overwrite")):
-        with pytest.raises(SystemExit, match=message):
-            import_weights.main(["import_weights", *argv])
+            ([f"--source={source}"], "--source and --output are required"),
+            ([f"--source={source}", f"--output={out}"], "pass --overwrite"),
+            ([f"--source={source}", f"--output={source}/x", "--overwrite"],
+             "lies inside --source")):
+        assert run_command(import_weights.COMMAND, ["import_weights", *argv]) == 2
+        errors = [line for line in capsys.readouterr().err.splitlines()
+                  if line.startswith("error:")]
+        assert len(errors) == 1 and message in errors[0], errors
     assert os.listdir(out) == ["keep"]

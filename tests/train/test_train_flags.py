@@ -65,5 +65,7 @@ def test_train_flags_inconsistent_values_are_refused():
         _parse("--preset=nope")
     with pytest.raises(ConfigError, match="--dataset=folder needs --folder"):
         _parse("--dataset=folder")
-    with pytest.raises(ConfigError, match="Model flags"):
+    with pytest.raises(ConfigError, match=r"--resolution must be one of \(32, 64"):
         _parse("--resolution=48")
+    with pytest.raises(ConfigError, match="Model flags: g_attention=12 is not a power"):
+        _parse("--g_attention=12")

@@ -24,13 +24,15 @@ from typing import Callable, Optional
 import numpy as np
 import tensorflow as tf
 
+from tfbiggan.errors import InputError, plain_reason
+
 TF_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 PILLOW_EXTENSIONS = (".tif", ".tiff")
 IMAGE_EXTENSIONS = TF_EXTENSIONS + PILLOW_EXTENSIONS
 SHOWN = 3  # files named in a one-line report
 
 
-class FolderError(ValueError):
+class FolderError(InputError):
     """The folder is missing, empty, or holds unreadable images."""
 
 
@@ -117,12 +119,12 @@ def _check_file(path):
         try:
             image = tf.io.decode_image(data, channels=3, expand_animations=False)
         except tf.errors.InvalidArgumentError as err:
-            return None, err.message.splitlines()[0][:120]
+            return None, plain_reason(err, limit=120)
         return (False, None) if image.shape[0] and image.shape[1] else (None, "empty image")
     try:
         image = decode_with_pillow(data)
     except Exception as err:  # Pillow raises many types for bad data
-        return None, f"{type(err).__name__}: {str(err)[:120]}"
+        return None, f"not a valid TIFF file ({type(err).__name__}: {str(err)[:100]})"
     if not (image.shape[0] and image.shape[1]):
         return None, "empty image"
     return True, None
@@ -160,6 +162,7 @@ def scan_folder(folder, skip_bad_images=False, workers=None,
     if not candidates:
         raise FolderError(f"No images ({', '.join(IMAGE_EXTENSIONS)}) in the class "
                           f"folders of {root!r}.")
+    _refuse_empty_classes(root, classes, {label for _, label in candidates}, "no images")
     start = time.time()
     images, unreadable = [], []
     with concurrent.futures.ThreadPoolExecutor(workers or os.cpu_count()) as pool:
@@ -185,7 +188,22 @@ def scan_folder(folder, skip_bad_images=False, workers=None,
     if not images:
         raise FolderError(f"None of the {len(candidates)} image files under {root!r} "
                           "can be decoded.")
+    _refuse_empty_classes(root, classes, {image.label for image in images},
+                          "no readable images")
     return scan
+
+
+def _refuse_empty_classes(root, classes, present, what):
+    """FolderError naming the class folders whose label has no image: such a
+    label would be trained with no example of its class."""
+    empty = [name for label, name in enumerate(classes) if label not in present]
+    if empty:
+        shown = ", ".join(os.path.join(root, name) for name in empty[:SHOWN])
+        raise FolderError(
+            f"{len(empty)} class folder{'s' * (len(empty) > 1)} under {root} "
+            f"{'have' if len(empty) > 1 else 'has'} {what}: {shown}"
+            f"{', ...' if len(empty) > SHOWN else ''}. Every sub-folder is a class; add "
+            "its images, or move the folder out.")
 
 
 def folder_dataset(scan):

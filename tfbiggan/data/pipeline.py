@@ -24,11 +24,12 @@ from typing import Optional
 import tensorflow as tf
 
 from tfbiggan.data.folder import FolderError, FolderScan, folder_dataset, scan_folder
+from tfbiggan.errors import InputError
 
 DATASETS = ("digits", "cifar10", "imagenet2012", "folder")
 
 
-class DataError(ValueError):
+class DataError(InputError):
     """The requested data cannot be found or does not fit the model."""
 
 
@@ -164,7 +165,7 @@ def _encoded_source(source, seed):
 
 
 def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
-                       input_context=None):
+                       input_context=None, skip_examples=0):
     """An infinite, shuffled, prefetched dataset of training batches.
 
     Args:
@@ -176,6 +177,8 @@ def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
       seed: shuffling seed (the same on every pipeline; shards differ).
       input_context: tf.distribute.InputContext; shards the source by input
         pipeline.
+      skip_examples: examples of this pipeline's stream to pass over first
+        (undecoded): a resumed run's place in the same seeded stream.
     Yields: (images float32 [batch_size, R, R, 3] in [-1, 1],
              y float32 [batch_size, num_classes]).
     """
@@ -188,6 +191,8 @@ def make_train_dataset(source, resolution, num_classes, batch_size, seed=0,
     ds = ds.shuffle(source.spec.shuffle_buffer, seed=seed,
                     reshuffle_each_iteration=True)
     ds = ds.repeat()
+    if skip_examples:
+        ds = ds.skip(int(skip_examples))
 
     def prepare(data, label):
         image = center_crop_resize(decode(data), resolution)

@@ -29,29 +29,34 @@ import logging
 import os
 import sys
 
-from absl import app, flags
+import tensorflow as tf
+from absl import flags
 
+from tfbiggan.cli import Command
+from tfbiggan.cli import entry_point as entry_point_of
+from tfbiggan.errors import InputError
 from tfbiggan.evaluate.classifier import train_dataset_classifier
 from tfbiggan.evaluate.extractors import is_classifier_extractor, resolve_extractor
 from tfbiggan.evaluate.generate import ensure_standing_stats
 from tfbiggan.evaluate.pictures import save_class_grids, save_interpolation_strips
 from tfbiggan.evaluate.plots import plot_truncation_sweep
 from tfbiggan.evaluate.references import get_reference_stats, reference_summary
-from tfbiggan.evaluate.scoring import (DEFAULT_SWEEP_TRUNCATIONS, evaluate_generator,
-                                       truncation_sweep)
+from tfbiggan.evaluate.scoring import (DEFAULT_SWEEP_TRUNCATIONS, MIN_EVAL_SAMPLES,
+                                       evaluate_generator, truncation_sweep)
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES, MissingStandingStatsError
 from tfbiggan.models.families import is_progan
 from tfbiggan.run import (RunDirError, RunLayout, load_run, read_model_config,
                           run_dataset, store_standing_stats)
+from tfbiggan.paths import refuse_overlap
 from tfbiggan.run.files import write_json
 from tfbiggan.progress import Progress
-from tfbiggan.truncation import truncation_grid
+from tfbiggan.truncation import check_truncation, truncation_grid
 
 SUBCOMMANDS = ("train-classifier", "metrics", "sweep", "grid", "interpolate",
                "standing")
 
 
-def define_flags(fv=flags.FLAGS):
+def define_flags(fv):
     """Defines the evaluation flags on `fv` (the global FLAGS by default)."""
     f = dict(flag_values=fv)
     flags.DEFINE_string("model_dir", None, "Training run directory.", **f)
@@ -67,47 +72,84 @@ def define_flags(fv=flags.FLAGS):
     flags.DEFINE_string("reference_stats", None,
                         "A reference-stats .npz to use instead of the cached one.", **f)
     flags.DEFINE_string("reference_split", "train", "Split of the real images.", **f)
-    flags.DEFINE_integer("num_samples", 1000, "Generated images per metric evaluation.", **f)
+    flags.DEFINE_integer("num_samples", 1000, "Generated images per metric evaluation.",
+                         lower_bound=MIN_EVAL_SAMPLES, **f)
     flags.DEFINE_string("truncation", "1.0", "Truncation in [0, 1], or 'none'.", **f)
     flags.DEFINE_list("truncations", [str(t) for t in DEFAULT_SWEEP_TRUNCATIONS],
                       "Truncations for sweep and grid ('none' allowed).", **f)
     flags.DEFINE_integer("batch_size", None,
                          "Generator batch size (default 100); for `standing`, samples per "
-                         f"batch (default {STANDING_BATCH_SIZE}).", **f)
+                         f"batch (default {STANDING_BATCH_SIZE}).", lower_bound=1, **f)
     flags.DEFINE_integer("num_batches", STANDING_BATCHES,
-                         "standing: batches averaged per truncation.", **f)
+                         "standing: batches averaged per truncation.", lower_bound=1, **f)
     flags.DEFINE_integer("standing_batches", STANDING_BATCHES,
                          "Batches per truncation when a checkpoint without standing "
-                         "statistics needs them (they are not saved).", **f)
+                         "statistics needs them (they are not saved).", lower_bound=1, **f)
     flags.DEFINE_integer("standing_batch_size", STANDING_BATCH_SIZE,
-                         "Batch size for those.", **f)
-    flags.DEFINE_integer("seed", 0, "Seed of latents and classes.", **f)
+                         "Batch size for those.", lower_bound=2, **f)
+    flags.DEFINE_integer("seed", 0, "Seed of latents and classes.", lower_bound=0, **f)
     flags.DEFINE_bool("intra_fid", False, "Also compute intra-class FID.", **f)
     flags.DEFINE_string("output_dir", None, "Where results go; default <model_dir>/eval.", **f)
     flags.DEFINE_list("classes", None, "grid: classes (rows); default all (at most 10).", **f)
-    flags.DEFINE_integer("samples_per_class", 8, "grid: columns.", **f)
+    flags.DEFINE_integer("samples_per_class", 8, "grid: columns.", lower_bound=1, **f)
     flags.DEFINE_list("pairs", "0:1", "interpolate: class pairs a:b.", **f)
-    flags.DEFINE_integer("num_steps", 8, "interpolate: images per strip.", **f)
-    flags.DEFINE_integer("num_latents", 2, "interpolate: strips per pair.", **f)
-    flags.DEFINE_integer("scale", 2, "Pixel enlargement of PNG grids.", **f)
+    flags.DEFINE_integer("num_steps", 8, "interpolate: images per strip.", lower_bound=2, **f)
+    flags.DEFINE_integer("num_latents", 2, "interpolate: strips per pair.", lower_bound=1, **f)
+    flags.DEFINE_integer("scale", 2, "Pixel enlargement of PNG grids.", lower_bound=1, **f)
     flags.DEFINE_integer("resolution", None,
-                         "train-classifier: image side; default the run's, else 32.", **f)
+                         "train-classifier: image side; default the run's, else 32.",
+                         lower_bound=8, **f)
     flags.DEFINE_string("output", None, "train-classifier: .keras path.", **f)
-    flags.DEFINE_integer("epochs", 15, "train-classifier: epochs.", **f)
+    flags.DEFINE_integer("epochs", 15, "train-classifier: epochs.", lower_bound=1, **f)
 
 
 log = logging.getLogger("tfbiggan.evaluate")
 
 
-def _truncation(text):
-    return None if str(text).strip().lower() in ("none", "") else float(text)
+def _truncation(text, name="truncation"):
+    if str(text).strip().lower() in ("none", ""):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"--{name}: {text!r} is not a number in [0, 1] or 'none'.") from None
+    return check_truncation(value)
+
+
+def _pairs(fv):
+    pairs = []
+    for pair in fv.pairs:
+        a, sep, b = pair.partition(":")
+        if not sep or not (a.strip().isdigit() and b.strip().isdigit()):
+            raise InputError(f"--pairs entries look like 3:7 (two class indices), got "
+                             f"{pair!r}.")
+        pairs.append((int(a), int(b)))
+    return pairs
+
+
+def _check_flags(fv):
+    """The checks that need no run: formats and ranges of the flags."""
+    kind, _, path = fv.extractor.partition(":")
+    if kind not in ("auto", "classifier", "inception") or (kind == "classifier" and not path):
+        raise InputError(f"--extractor={fv.extractor!r}: use auto, classifier:PATH or "
+                         "inception[:PATH].")
+    _truncation(fv.truncation)
+    for text in fv.truncations or []:
+        _truncation(text, "truncations")
+    if fv.classes and not all(c.strip().isdigit() for c in fv.classes):
+        raise InputError(f"--classes={','.join(fv.classes)}: give class indices >= 0, "
+                         "comma-separated.")
+    _pairs(fv)
+    if fv.checkpoint and not tf.io.gfile.exists(fv.checkpoint + ".index"):
+        raise FileNotFoundError(f"--checkpoint={fv.checkpoint} does not exist (no "
+                                f"{fv.checkpoint}.index); name a ckpt-N prefix of the run.")
 
 
 def _run_truncations(fv, run, name):
     """The truncations of --truncation / --truncations for this run. A
     Progressive GAN has no truncation (no batch norm, z ~ N(0, 1)): for it
     the default is 'none' and a float is refused."""
-    values = [_truncation(t) for t in
+    values = [_truncation(t, name) for t in
               (fv.truncations if name == "truncations" else [fv.truncation])]
     if not is_progan(run.config):
         return values
@@ -122,9 +164,20 @@ def _output_dir(fv):
     return fv.output_dir or RunLayout(fv.model_dir).eval_dir
 
 
+def _inputs(fv):
+    """The paths an evaluation reads, as (flag, path)."""
+    extractor_path = fv.extractor.partition(":")[2] if fv.extractor else ""
+    return [("--model_dir", fv.model_dir), ("--reference_stats", fv.reference_stats),
+            ("--extractor", extractor_path)]
+
+
 def _require_model_dir(fv, command):
     if not fv.model_dir:
-        raise app.UsageError(f"`{command}` needs --model_dir.")
+        raise InputError(f"`{command}` needs --model_dir=<a training run>.")
+    # Results go to the run's eval/ folder by design; anywhere else inside
+    # the run, or over any input, they would mix with or replace what is read.
+    refuse_overlap("--output_dir", fv.output_dir, _inputs(fv),
+                   allowed_inside=[RunLayout(fv.model_dir).eval_dir])
 
 
 def _tag(truncation):
@@ -165,6 +218,9 @@ def _header(fv, run, dataset, extractor, summary):
 
 
 def cmd_train_classifier(fv):
+    refuse_overlap("--output", fv.output, [("--model_dir", fv.model_dir),
+                                           ("--data_dir", fv.data_dir)],
+                   allowed_inside=[RunLayout(fv.model_dir).eval_dir] if fv.model_dir else [])
     dataset = fv.dataset or "digits"
     resolution = fv.resolution
     if resolution is None and fv.model_dir:
@@ -230,12 +286,7 @@ def cmd_interpolate(fv):
     run, generator, _ = _load(fv, "interpolate")
     truncation, = _run_truncations(fv, run, "truncation")
     _standing(fv, generator, [truncation])
-    pairs = []
-    for pair in fv.pairs:
-        a, sep, b = pair.partition(":")
-        if not sep:
-            raise app.UsageError(f"--pairs entries look like 3:7, got {pair!r}.")
-        pairs.append((int(a), int(b)))
+    pairs = _pairs(fv)
     path = os.path.join(_output_dir(fv),
                         f"interpolation_step{run.step}_t{_tag(truncation)}.png")
     save_interpolation_strips(generator, pairs, path, fv.num_steps, truncation,
@@ -262,28 +313,25 @@ COMMANDS = {"train-classifier": cmd_train_classifier, "metrics": cmd_metrics,
             "standing": cmd_standing}
 
 
-def main(argv, fv=flags.FLAGS):
-    """Runs subcommand argv[1] with the parsed flags `fv`."""
-    if len(argv) != 2 or argv[1] not in COMMANDS:
-        raise app.UsageError(
-            f"usage: python -m tfbiggan.evaluate {{{'|'.join(SUBCOMMANDS)}}} --flags "
-            f"(got {argv[1:]})")
+def _evaluate(fv, positional):
+    if len(positional) != 1 or positional[0] not in COMMANDS:
+        got = f" (got {' '.join(positional)!r})" if positional else ""
+        raise InputError(f"name a subcommand: python -m tfbiggan.evaluate "
+                         f"{{{'|'.join(SUBCOMMANDS)}}} --model_dir=RUN ...{got}.")
+    _check_flags(fv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
-    COMMANDS[argv[1]](fv)
+    COMMANDS[positional[0]](fv)
 
 
-def _main_with_clear_errors(argv):
-    """``main``, with the errors of bad input printed as one line (exit 2)."""
-    try:
-        main(argv)
-    except (FileNotFoundError, RunDirError, MissingStandingStatsError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+# The library's checks raise ValueError for bad arguments (a truncation out
+# of range, an extractor that does not fit); here they come from the flags.
+COMMAND = Command("tfbiggan.evaluate", define_flags, _evaluate,
+                  usage=f"python -m tfbiggan.evaluate {{{'|'.join(SUBCOMMANDS)}}} "
+                        "--model_dir=RUN ...",
+                  bad_input=(RunDirError, MissingStandingStatsError, ValueError),
+                  positional=("subcommand",))
 
 
-def entry_point():
-    define_flags()
-    app.run(_main_with_clear_errors)
-
-
+def entry_point(argv=None):
+    entry_point_of(COMMAND, argv)

@@ -14,7 +14,7 @@ CLASSIFIER_DATASETS = ("digits",)
 def is_classifier_extractor(extractor):
     """True for the dataset classifiers, whose logits index the dataset's
     classes (so generated images can be scored for class agreement)."""
-    return isinstance(extractor, ClassifierExtractor)
+    return bool(getattr(extractor, "classifies_dataset", False))
 
 
 def resolve_extractor(spec, dataset, resolution, cache_dir=None, train_if_missing=True):

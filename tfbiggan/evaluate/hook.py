@@ -7,7 +7,7 @@ import tensorflow as tf
 from tfbiggan.evaluate.extractors import is_classifier_extractor, resolve_extractor
 from tfbiggan.evaluate.generate import GeneratorRunner, generate_images
 from tfbiggan.evaluate.references import get_reference_stats
-from tfbiggan.evaluate.scoring import metrics_from_outputs
+from tfbiggan.evaluate.scoring import MIN_EVAL_SAMPLES, metrics_from_outputs
 from tfbiggan.models import (STANDING_BATCH_SIZE, STANDING_BATCHES, Generator,
                              accumulate_standing_stats)
 from tfbiggan.truncation import check_truncation, grid_indices
@@ -109,7 +109,7 @@ def make_training_eval_hook(model_config, dataset, data_dir, extractor,
       extractor: an extractor spec ("auto", "classifier:PATH",
         "inception[:PATH]") or an extractor object; resolved now (the digits
         classifier is trained here if it is not cached).
-      num_samples: generated images per evaluation (>= 10).
+      num_samples: generated images per evaluation (>= MIN_EVAL_SAMPLES).
       truncation: None (z ~ N(0, 1), moving averages) or a float in [0, 1]
         (standing statistics refreshed for it on a private copy).
       cache_dir: where classifiers and reference statistics are cached
@@ -122,8 +122,8 @@ def make_training_eval_hook(model_config, dataset, data_dir, extractor,
       "recall", and "accuracy" for classifier extractors; `hook.extractor_name`
       names the extractor (it is logged with every evaluation).
     """
-    if int(num_samples) < 10:
-        raise ValueError(f"num_samples must be >= 10, got {num_samples}.")
+    if int(num_samples) < MIN_EVAL_SAMPLES:
+        raise ValueError(f"num_samples must be >= {MIN_EVAL_SAMPLES}, got {num_samples}.")
     resolution = model_config.resolution
     extractor = resolve_extractor(extractor, dataset, resolution, cache_dir)
     reference, path = get_reference_stats(extractor, dataset, resolution, cache_dir,

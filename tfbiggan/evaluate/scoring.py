@@ -16,6 +16,9 @@ from tfbiggan.progress import Progress
 from tfbiggan.truncation import check_truncation
 
 DEFAULT_SWEEP_TRUNCATIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+# The fewest samples an evaluation scores: the Inception Score's 10 splits
+# (Salimans et al. 2016) need one sample each.
+MIN_EVAL_SAMPLES = 10
 
 
 def metrics_from_outputs(outputs, labels, reference, extractor_name,
@@ -121,6 +124,20 @@ def real_split_metrics(extractor, reference, dataset, resolution, split="test",
                                   **metric_options)
     result["split"] = split
     return result
+
+
+def against_floor(generator, extractor, reference, dataset, resolution, truncation=None,
+                  num_samples=None, data_dir=None, seed=0):
+    """(the generator's metrics, the floor's): the floor is the real test split
+    scored against ``reference`` like the samples, and both use the same
+    number of images (``num_samples``, default all of the test split), since
+    an FID depends on the sample count. ``result["fid"] / floor["fid"]`` is the
+    "x real-vs-real" figure."""
+    floor = real_split_metrics(extractor, reference, dataset, resolution, split="test",
+                               max_examples=num_samples, data_dir=data_dir)
+    result = evaluate_generator(generator, extractor, reference, floor["num_samples"],
+                                truncation, seed=seed)
+    return result, floor
 
 
 def truncation_sweep(generator, extractor, reference, truncations=DEFAULT_SWEEP_TRUNCATIONS,

@@ -14,6 +14,7 @@ from typing import Optional
 
 import tensorflow as tf
 
+from tfbiggan.errors import plain_reason
 from tfbiggan.models.families import build_discriminator, build_generator
 from tfbiggan.run.layout import CHECKPOINT_TEMP_SUFFIX, RunDirError
 from tfbiggan.run.legacy import upgrade_if_legacy
@@ -32,12 +33,11 @@ def make_checkpoint(generator, discriminator, ema_generator=None, g_optimizer=No
 
 def unreadable_checkpoint_error(path, error):
     """RunDirError for a checkpoint that does not restore."""
-    reason = (getattr(error, "message", None) or str(error)).strip().splitlines()[0]
     return RunDirError(
-        f"Checkpoint {path} cannot be read ({type(error).__name__}: {reason[:200]}). "
-        "Its files are damaged or belong to another model; move them aside (and "
-        "their line in the folder's `checkpoint` file) to use the previous one, or "
-        "pick one with --checkpoint.")
+        f"checkpoint {path} cannot be read ({type(error).__name__}: "
+        f"{plain_reason(error)}). Its files are damaged or belong to another model; "
+        "move them aside, with their line in the folder's `checkpoint` file, and the "
+        "previous checkpoint is used.")
 
 
 def restore(checkpoint, path):
@@ -89,17 +89,16 @@ def load_run(model_dir, checkpoint_path=None, allow_untrained=False):
         models (step 0) instead of raising.
     """
     config, settings = read_model_config(model_dir)
+    path = checkpoint_path or tf.train.latest_checkpoint(model_dir)
+    if path is None and not allow_untrained:  # before the models are built
+        raise FileNotFoundError(
+            f"No checkpoint in {model_dir!r}; train first, or pass a ckpt-N path.")
     generator, ema = build_generator(config), build_generator(config)
     disc = build_discriminator(config)
     for model in (generator, ema, disc):
         model.build()
     step = tf.Variable(0, dtype=tf.int64)
-    path = checkpoint_path or tf.train.latest_checkpoint(model_dir)
-    if path is None:
-        if not allow_untrained:
-            raise FileNotFoundError(
-                f"No checkpoint in {model_dir!r}; train first, or pass a ckpt-N path.")
-    else:
+    if path is not None:
         status = restore(make_checkpoint(generator, disc, ema_generator=ema, step=step),
                          path)
         try:

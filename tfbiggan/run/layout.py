@@ -18,6 +18,8 @@
 """
 import os
 
+from tfbiggan.errors import InputError
+
 CONFIG_FILE = "model_config.json"
 CHECKPOINT_PREFIX = "ckpt"
 CHECKPOINT_TEMP_SUFFIX = "_temp"     # TensorFlow's shard folder during a save
@@ -32,7 +34,7 @@ SUMMARIES_DIR = "train"
 EVAL_DIR = "eval"
 
 
-class RunDirError(ValueError):
+class RunDirError(InputError):
     """A run directory (or a checkpoint in it) that cannot be used; the
     message names the file and what to do."""
 

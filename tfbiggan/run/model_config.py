@@ -8,16 +8,21 @@ from tfbiggan.run.files import write_json
 from tfbiggan.run.layout import RunDirError, RunLayout
 
 
-def write_model_config(model_dir, config, settings=None):
+def write_model_config(model_dir, config, settings=None, history=()):
     """Writes ``model_config.json`` atomically; returns its path.
 
     Args:
       config: the model's config (BigGANConfig or ProGANConfig).
       settings: JSON-able dict of everything else that shaped the run (the
         training script passes its whole TrainConfig).
+      history: the settings changes accepted when the run resumed (each
+        ``{"step": N, "changes": {name: {"from": a, "to": b}}, "time": ...}``),
+        oldest first; ``settings`` holds the values after the last one.
     """
-    return write_json(RunLayout(model_dir).config_file,
-                      {"model": config.to_dict(), "settings": settings or {}})
+    payload = {"model": config.to_dict(), "settings": settings or {}}
+    if history:
+        payload["history"] = list(history)
+    return write_json(RunLayout(model_dir).config_file, payload)
 
 
 def read_model_config(model_dir):
@@ -27,6 +32,23 @@ def read_model_config(model_dir):
       FileNotFoundError: not a run directory.
       RunDirError: the file is damaged.
     """
+    payload = _read(model_dir)
+    try:
+        return config_from_dict(payload["model"]), payload.get("settings", {})
+    except (ValueError, KeyError, TypeError) as error:
+        raise _damaged(RunLayout(model_dir).config_file, error) from None
+
+
+def read_history(model_dir):
+    """The settings changes recorded in ``model_config.json`` (oldest first)."""
+    history = _read(model_dir).get("history", [])
+    if not isinstance(history, list):
+        raise _damaged(RunLayout(model_dir).config_file,
+                       TypeError("'history' is not a list"))
+    return history
+
+
+def _read(model_dir):
     path = RunLayout(model_dir).config_file
     if not tf.io.gfile.exists(path):
         raise FileNotFoundError(
@@ -35,12 +57,18 @@ def read_model_config(model_dir):
     try:
         with tf.io.gfile.GFile(path) as f:
             payload = json.load(f)
-        return config_from_dict(payload["model"]), payload.get("settings", {})
-    except (ValueError, KeyError, TypeError) as error:
-        raise RunDirError(
-            f"{path} is damaged ({type(error).__name__}: {error}); it was not written "
-            "by tfbiggan or was edited. Restore it from a copy, or train into another "
-            "--model_dir.") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _damaged(path, error) from None
+    if not isinstance(payload, dict):
+        raise _damaged(path, TypeError("the file does not hold a JSON object"))
+    return payload
+
+
+def _damaged(path, error):
+    return RunDirError(
+        f"{path} is damaged ({type(error).__name__}: {' '.join(str(error).split())}); it "
+        "was not written by tfbiggan or was edited. Restore it from a copy, or train "
+        "into another --model_dir.")
 
 
 def run_dataset(settings):

@@ -15,7 +15,8 @@ from tfbiggan.train.config import ConfigError, TrainConfig
 from tfbiggan.train.progan_step import ProGANTrainer
 from tfbiggan.train.step import Trainer
 from tfbiggan.train.strategy import make_strategy
-from tfbiggan.train.training_run import (NonFiniteLossError, RunWriteError, TrainingRun,
+from tfbiggan.train.faults import NonFiniteLossError, RunWriteError
+from tfbiggan.train.training_run import (TrainingRun,
                                          TrainResult)
 
 __all__ = ["ConfigError", "NonFiniteLossError", "ProGANTrainer", "RunWriteError", "TrainConfig",

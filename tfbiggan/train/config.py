@@ -10,6 +10,8 @@ import math
 from typing import Optional
 
 from tfbiggan.data.pipeline import DATASETS, DataSpec
+from tfbiggan.errors import InputError
+from tfbiggan.evaluate.scoring import MIN_EVAL_SAMPLES
 from tfbiggan.losses import LOSSES
 from tfbiggan.models.families import is_progan
 from tfbiggan.train.progressive import GrowthSchedule
@@ -19,8 +21,18 @@ PRECISIONS = ("float32", "bfloat16", "float16")
 OPTIMIZERS = ("adam", "rmsprop")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """Unknown or inconsistent training settings."""
+
+
+def _numbers(config):
+    """(flag name, value) of every float setting of ``config``, lists included."""
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            if isinstance(v, float):
+                yield field.name, v
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,22 +146,24 @@ class TrainConfig:
         return self.batch_size // self.num_accumulations
 
     def _validate(self):
-        """Raises ConfigError on the first inconsistent setting."""
+        """Raises ConfigError on the first bad or inconsistent setting."""
         def need(ok, message):
             if not ok:
                 raise ConfigError(message)
+        for name, value in _numbers(self):
+            need(math.isfinite(value), f"--{name}={value}: give a finite number.")
         need(self.optimizer in OPTIMIZERS,
              f"--optimizer={self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
         need(self.strategy in STRATEGIES,
              f"--strategy={self.strategy!r}: choose one of {', '.join(STRATEGIES)}.")
+        need(not self.tpu or self.strategy == "tpu",
+             f"--tpu={self.tpu!r} names a TPU, but --strategy={self.strategy}; pass "
+             "--strategy=tpu, or leave --tpu out.")
         need(self.precision in PRECISIONS,
              f"--precision={self.precision!r}: choose one of {', '.join(PRECISIONS)}.")
         need(self.loss in LOSSES,
              f"--loss={self.loss!r}: choose one of {', '.join(sorted(LOSSES))}.")
-        need(self.data.name in DATASETS,
-             f"--dataset={self.data.name!r}: choose one of {', '.join(DATASETS)}.")
-        need(self.data.name != "folder" or self.data.folder,
-             "--dataset=folder needs --folder=<directory of class sub-folders>.")
+        self._validate_data(need)
         for name in ("batch_size", "num_accumulations", "d_steps",
                      "grid_columns", "grid_rows", "standing_batch_size",
                      "keep_checkpoints") + (() if self.progressive else ("num_steps",)):
@@ -157,13 +171,21 @@ class TrainConfig:
                                            f"{getattr(self, name)}.")
         for name in ("save_every", "log_every", "sample_every", "eval_every",
                      "ema_start", "standing_batches"):
-            need(getattr(self, name) >= 0, f"--{name} must be >= 0.")
-        need(0.0 <= self.ema_decay < 1.0, f"--ema_decay must be in [0, 1), got "
-                                          f"{self.ema_decay}.")
-        need(self.g_lr > 0 and self.d_lr > 0, "--g_lr and --d_lr must be > 0.")
-        need(self.ortho_reg >= 0, "--ortho_reg must be >= 0.")
-        need(self.eval_num_samples >= 10,
-             f"--eval_num_samples must be >= 10, got {self.eval_num_samples}.")
+            need(getattr(self, name) >= 0, f"--{name} must be >= 0, got "
+                                           f"{getattr(self, name)}.")
+        need(self.standing_batch_size >= 2 or not self.standing_batches,
+             f"--standing_batch_size={self.standing_batch_size}: batch statistics need "
+             "at least 2 samples per batch (or --standing_batches=0 for none).")
+        need(0 <= self.seed < 2 ** 31, f"--seed must be in [0, 2^31), got {self.seed}.")
+        self._validate_optimizer(need)
+        need(self.eval_num_samples >= MIN_EVAL_SAMPLES,
+             f"--eval_num_samples must be >= {MIN_EVAL_SAMPLES}, got "
+             f"{self.eval_num_samples}.")
+        kind = self.eval_extractor.partition(":")[0]
+        need(kind in ("auto", "classifier", "inception") and (
+                 kind != "classifier" or self.eval_extractor.partition(":")[2]),
+             f"--eval_extractor={self.eval_extractor!r}: use auto, classifier:PATH or "
+             "inception[:PATH].")
         self._validate_lineage(need)
         need(self.strategy != "tpu" or self.precision != "float16",
              "--precision=float16 is not supported on TPU; use bfloat16.")
@@ -177,7 +199,43 @@ class TrainConfig:
                  "--level_learning_rates, --drift and --eval_each_resolution are "
                  "Progressive GAN settings; use them with a progan preset (see "
                  "configs/progan_digits.flags).")
+            group = getattr(self.model, "d_minibatch_stddev", 0)
+            local = self.batch_size // self.num_accumulations
+            need(not group or local % min(group, local) == 0,
+                 f"--d_minibatch_stddev={group}: the micro-batch of {local} images does "
+                 "not split into groups of that size; use a divisor of it.")
         self.check_replicas(1)
+
+    def _validate_data(self, need):
+        data = self.data
+        need(data.name in DATASETS,
+             f"--dataset={data.name!r}: choose one of {', '.join(DATASETS)}.")
+        need(data.name != "folder" or data.folder,
+             "--dataset=folder needs --folder=<directory of class sub-folders>.")
+        need(data.name == "folder" or not data.folder,
+             f"--folder={data.folder} is read only with --dataset=folder (got "
+             f"--dataset={data.name}); pass --dataset=folder, or leave --folder out.")
+        need(data.name == "folder" or not data.skip_bad_images,
+             "--skip_bad_images applies to --dataset=folder only.")
+        need(data.name == "imagenet2012" or not data.manual_dir,
+             f"--manual_dir holds the ILSVRC2012 tars of --dataset=imagenet2012 (got "
+             f"--dataset={data.name}); leave it out.")
+        need(data.shuffle_buffer >= 1,
+             f"--shuffle_buffer must be >= 1 (examples held for shuffling), got "
+             f"{data.shuffle_buffer}.")
+
+    def _validate_optimizer(self, need):
+        for name in ("g_lr", "d_lr"):
+            need(getattr(self, name) > 0,
+                 f"--{name} must be > 0, got {getattr(self, name)}.")
+        for name in ("beta1", "beta2"):
+            need(0.0 <= getattr(self, name) < 1.0,
+                 f"--{name} must be in [0, 1) (Adam's moment decay), got "
+                 f"{getattr(self, name)}.")
+        need(self.adam_epsilon > 0, f"--adam_epsilon must be > 0, got {self.adam_epsilon}.")
+        need(0.0 <= self.ema_decay < 1.0, f"--ema_decay must be in [0, 1), got "
+                                          f"{self.ema_decay}.")
+        need(self.ortho_reg >= 0, f"--ortho_reg must be >= 0, got {self.ortho_reg}.")
 
     # Settings a ProGAN run does not use, with the value that means "off".
     _NOT_PROGRESSIVE = {

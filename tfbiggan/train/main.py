@@ -11,11 +11,14 @@ import dataclasses
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
 
+from tfbiggan.cli import Command
+from tfbiggan.cli import entry_point as entry_point_of
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.losses import LOSSES
 from tfbiggan.models.families import all_presets, get_any_preset
+from tfbiggan.paths import check_writable_folder
 from tfbiggan.train.config import (OPTIMIZERS, PRECISIONS, STRATEGIES, ConfigError,
                                    TrainConfig)
 
@@ -29,11 +32,14 @@ _PROGAN_FIELDS = ("resolution", "num_classes", "z_dim", "fmap_base", "fmap_max",
                   "mbstd_group_size")
 
 
-def define_flags(fv=flags.FLAGS):
+def define_flags(fv):
     """Defines every training flag on ``fv``; defaults are the digits demo."""
     d = TrainConfig.__dataclass_fields__
     f = dict(flag_values=fv)
     flags.DEFINE_string("model_dir", None, "Run directory (default runs/<preset>).", **f)
+    flags.DEFINE_boolean("allow_setting_changes", False,
+                         "Resume a run whose checkpoints were made with other training "
+                         "settings; the change is recorded in its model_config.json.", **f)
     # Model: a preset plus optional overrides of its fields.
     flags.DEFINE_string("preset", "digits", f"Model preset: {', '.join(all_presets())}.",
                         **f)
@@ -203,10 +209,12 @@ def _model_from_flags(fv):
     try:
         return get_any_preset(fv.preset, **overrides)
     except ValueError as error:
-        raise ConfigError(f"Model flags: {error}") from None
+        message = str(error)
+        named = message.split(" ", 1)[0] in fields
+        raise ConfigError(f"--{message}" if named else f"Model flags: {message}") from None
 
 
-def config_from_flags(fv=flags.FLAGS):
+def config_from_flags(fv):
     """The checked TrainConfig of parsed flags; ConfigError on the first bad one."""
     model = _model_from_flags(fv)
     data = DataSpec(name=fv.dataset, split=fv.split, data_dir=fv.data_dir,
@@ -257,10 +265,17 @@ def open_data(config):
     return source
 
 
-def run(fv=flags.FLAGS, eval_hook=None):
-    """Builds everything from parsed flags and trains; returns a TrainResult."""
+def run(fv, eval_hook=None):
+    """Builds everything from parsed flags and trains; returns a TrainResult.
+
+    Every check that needs no TensorFlow runtime (flags, the run directory,
+    a resume's settings) runs before the strategy, the data or a model exists.
+    """
     config = config_from_flags(fv)
     model_dir = fv.model_dir or os.path.join("runs", fv.preset)
+    check_writable_folder("--model_dir", model_dir)
+    from tfbiggan.train.resume import plan_resume
+    resume = plan_resume(model_dir, config, fv.allow_setting_changes)
 
     import keras
     import tensorflow as tf
@@ -280,32 +295,29 @@ def run(fv=flags.FLAGS, eval_hook=None):
             extractor=config.eval_extractor, num_samples=config.eval_num_samples,
             truncation=None, cache_dir=config.eval_cache_dir, seed=config.seed)
     return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook,
-                       data=source).train()
+                       data=source, resume=resume).train()
 
 
-def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {' '.join(argv[1:])}")
+def _train(fv, positional):
+    del positional
     from absl import logging
-    if not flags.FLAGS["verbosity"].present:  # tfds logs every file it opens
-        logging.set_verbosity(logging.WARNING)
-    from tfbiggan.run import RunDirError
+    logging.set_verbosity(logging.WARNING)  # tfds logs every file it opens
     from tfbiggan.train.signals import EXIT_CODES
-    from tfbiggan.train.training_run import NonFiniteLossError, RunWriteError
-    try:
-        result = run()
-    except (ConfigError, RunDirError) as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 2
-    except NonFiniteLossError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 3
-    except RunWriteError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 4
+    result = run(fv)
     return EXIT_CODES.get(result.stopped_by, 0) if result.stopped_by else 0
 
 
-def entry_point():
-    define_flags()
-    app.run(lambda argv: sys.exit(main(argv)))
+def _command():
+    from tfbiggan.train.cluster import ClusterError
+    from tfbiggan.train.faults import NonFiniteLossError, RunWriteError
+    return Command("tfbiggan.train", define_flags, _train,
+                   usage="python -m tfbiggan.train [--flagfile=configs/RECIPE.flags] "
+                         "[overrides such as --num_steps=2000]",
+                   codes={NonFiniteLossError: 3, RunWriteError: 4, ClusterError: 5})
+
+
+COMMAND = _command()
+
+
+def entry_point(argv=None):
+    entry_point_of(COMMAND, argv)

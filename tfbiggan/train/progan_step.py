@@ -149,6 +149,11 @@ class ProGANTrainer:
         side = self.config.model.level_resolution
         return batches, [b * side(l) for b, l in zip(batches, levels)]
 
+    def examples_in_next_step(self):
+        """Real images the next iteration draws (all replicas): its level's
+        batch per D step."""
+        return self.config.d_steps * self.schedule.batch_size(self.phase().level)
+
     def finished_level(self):
         """The level whose training ended with the last step (a new fade
         began, or the run reached its end), else None."""

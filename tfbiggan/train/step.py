@@ -235,6 +235,12 @@ class Trainer:
         """(images per step, relative cost per step or None) for the ETA."""
         return self.config.batch_size, None
 
+    def examples_in_next_step(self):
+        """Real examples the next iteration draws from the data (all replicas):
+        a batch per D step, and one more for feature matching's G step."""
+        cfg = self.config
+        return cfg.batch_size * (cfg.d_steps + (1 if cfg.feature_matching else 0))
+
     def finished_level(self):
         """BigGAN does not grow: never a finished level."""
         return None

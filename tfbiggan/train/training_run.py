@@ -17,46 +17,26 @@ import numpy as np
 import tensorflow as tf
 
 from tfbiggan.data.pipeline import make_train_dataset, open_source
+from tfbiggan.errors import plain_reason
 from tfbiggan.evaluate.png import make_grid, save_image_grid
 from tfbiggan.models import accumulate_standing_stats, has_standing_stats
+from tfbiggan.paths import PathError
 from tfbiggan.progress import format_duration
 from tfbiggan.run import (RunLayout, append_eval_record, best_fid, make_checkpoint,
-                          read_model_config, restore, write_best_record,
-                          write_model_config)
+                          restore, write_best_record, write_model_config)
 from tfbiggan.run.checkpoints import remove_stale_checkpoint_temps
 from tfbiggan.run.files import atomic_write
 from tfbiggan.train import monitor
-from tfbiggan.train.config import ConfigError
+from tfbiggan.train.cluster import Preempted, Preemption, cluster_failure, is_cluster_failure
+from tfbiggan.train.faults import checkpoint_write_error, non_finite_loss
 from tfbiggan.train.progan_step import ProGANTrainer
+from tfbiggan.train.resume import (DATA_POSITION, DATA_SKIP, ITERATOR_STRATEGIES, DataResume,
+                                   describe, plan_resume)
 from tfbiggan.train.signals import StopSignals
 from tfbiggan.train.step import Trainer
 from tfbiggan.train.strategy import is_chief, task_id
 
 EvalHook = Callable[[int, object], dict]  # (step, generator) -> metrics
-
-
-class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or Inf; training stopped without saving."""
-
-
-class RunWriteError(RuntimeError):
-    """A checkpoint could not be written (disk full, file too large,
-    permissions); training stopped, earlier files intact."""
-
-
-def check_resume_config(model_dir, model_config):
-    """ConfigError if ``model_dir`` holds a run of a different model."""
-    if not tf.io.gfile.exists(RunLayout(model_dir).config_file):
-        return
-    saved, _ = read_model_config(model_dir)
-    if saved != model_config:
-        diff = {k: (v, getattr(model_config, k)) for k, v in saved.to_dict().items()
-                if getattr(model_config, k) != v}
-        details = ", ".join(f"{k}: saved {a!r} vs requested {b!r}"
-                            for k, (a, b) in diff.items())
-        raise ConfigError(
-            f"{model_dir!r} holds a run of a different model ({details}). Use "
-            "another --model_dir, or the flags of that run to resume it.")
 
 
 @dataclasses.dataclass
@@ -81,10 +61,12 @@ class TrainingRun:
       data: the opened ``config.data`` (``tfbiggan.data.pipeline.open_source``);
         opened here when None and no dataset_fn is given.
       log: callable(str) for console lines.
+      resume: the ``tfbiggan.train.resume.ResumePlan`` of this run; planned
+        here (setting changes refused) when None.
     """
 
     def __init__(self, config, strategy, model_dir, eval_hook=None,
-                 dataset_fn=None, data=None, log=None):
+                 dataset_fn=None, data=None, log=None, resume=None):
         self.config = config
         self.strategy = strategy
         self.model_dir = model_dir
@@ -92,11 +74,19 @@ class TrainingRun:
         self.eval_hook = eval_hook
         self.log = log or (lambda message: print(message, flush=True))
         self.chief = is_chief(strategy)
-        check_resume_config(model_dir, config.model)
+        self.multiworker = config.strategy == "multiworker"
+        self.resume = resume or plan_resume(model_dir, config)
         trainer_class = ProGANTrainer if config.progressive else Trainer
         self.trainer = trainer_class(config, strategy, log=self.log)
         if config.jit_compile:
             self.trainer.enable_jit()
+        # Real examples drawn so far (all replicas): how a resume that cannot
+        # restore the iterator's state finds its place in the data stream;
+        # and where this stretch's stream started (tfbiggan.train.resume).
+        self.data_position = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                         name=DATA_POSITION)
+        self.data_skip = tf.Variable(0, dtype=tf.int64, trainable=False, name=DATA_SKIP)
+        self._pending_history = None  # a record to write with the next checkpoint
         if dataset_fn is None:
             self.data = data or open_source(config.data)
             dataset_fn = self._default_dataset_fn
@@ -122,17 +112,20 @@ class TrainingRun:
     def _default_dataset_fn(self, input_context):
         cfg = self.config
         batch = input_context.get_per_replica_batch_size(cfg.micro_batch())
-        return make_train_dataset(self.data, cfg.model.resolution,
-                                  cfg.model.num_classes, batch, seed=cfg.seed,
-                                  input_context=input_context)
+        return make_train_dataset(
+            self.data, cfg.model.resolution, cfg.model.num_classes, batch, seed=cfg.seed,
+            input_context=input_context,
+            skip_examples=self.resume.skip // input_context.num_input_pipelines)
 
     # --- checkpoints ---------------------------------------------------------
 
     def _make_checkpointing(self):
         t, cfg = self.trainer, self.config
-        iterator = cfg.checkpoint_data_iterator and cfg.strategy in ("default", "mirrored")
+        iterator = cfg.checkpoint_data_iterator and cfg.strategy in ITERATOR_STRATEGIES
+        self._objects = dict(t.checkpoint_objects(), data_position=self.data_position,
+                             data_skip=self.data_skip)
         extra = {"data_iterator": self.iterator} if iterator else {}
-        self.checkpoint = make_checkpoint(**t.checkpoint_objects(), **extra)
+        self.checkpoint = make_checkpoint(**self._objects, **extra)
         # Under multi-worker every worker saves (saving may need collectives),
         # but only the chief writes into model_dir.
         self.write_dir = (self.model_dir if self.chief else os.path.join(
@@ -142,13 +135,39 @@ class TrainingRun:
             step_counter=t.step)
 
     def restore(self):
-        """Restores the latest checkpoint in model_dir, if any; returns its path."""
-        latest = tf.train.latest_checkpoint(self.model_dir)
-        if latest is None:
+        """Restores the planned checkpoint, if any; returns its path.
+
+        The data iterator's state is restored only when the plan says it
+        fits (``tfbiggan.train.resume``); otherwise the data stream skips
+        the examples already drawn, or starts afresh when the data changed.
+        """
+        plan = self.resume
+        if plan.fresh:
             return None
-        restore(self.checkpoint, latest).expect_partial()
-        self.log(f"Resumed from {latest} at step {int(self.trainer.step.numpy())}.")
-        return latest
+        with_iterator = plan.data is DataResume.ITERATOR
+        restore(self.checkpoint if with_iterator else make_checkpoint(**self._objects),
+                plan.checkpoint).expect_partial()
+        if plan.data is DataResume.FRESH:
+            self.data_position.assign(0)
+        self.data_skip.assign(plan.skip)
+        how = plan.data.value + (f" ({plan.skip} examples)"
+                                 if plan.data is DataResume.SKIP else "")
+        self.log(f"Resumed from {plan.checkpoint} at step {int(self.trainer.step.numpy())}; "
+                 f"the data continues from {how}.")
+        if plan.changes:
+            self.log(f"Settings changed at step {plan.step} (--allow_setting_changes): "
+                     f"{describe(plan.changes)}. model_config.json records them with "
+                     "the next checkpoint.")
+        return plan.checkpoint
+
+    def _write_record(self, history=()):
+        try:
+            write_model_config(self.model_dir, self.config.model,
+                               settings=self.config.to_dict(), history=history)
+        except (tf.errors.OpError, OSError) as error:
+            raise PathError(f"--model_dir={self.model_dir} cannot be written: "
+                            f"{plain_reason(error)}. Choose a --model_dir on a writable "
+                            "disk.") from None
 
     def save(self):
         """Writes ``ckpt-<step>``; RunWriteError (naming the last intact
@@ -157,17 +176,17 @@ class TrainingRun:
         try:
             path = self.manager.save(checkpoint_number=step)
         except (tf.errors.OpError, OSError) as error:
-            reason = getattr(error, "message", None) or str(error)
+            if self.multiworker and is_cluster_failure(error):
+                raise
             remove_stale_checkpoint_temps(self.write_dir, self.log)
-            raise RunWriteError(
-                f"Could not write checkpoint ckpt-{step} in {self.write_dir!r}: "
-                f"{reason.splitlines()[0]}. Training stopped at step {step}; the last "
-                f"complete checkpoint, {tf.train.latest_checkpoint(self.model_dir)!r}, "
-                "is intact. Free disk space (or fix the folder) and rerun the same "
-                "command to resume.") from None
+            raise checkpoint_write_error(step, self.write_dir, error,
+                                         tf.train.latest_checkpoint(self.model_dir)) from None
         if not self.chief:
             tf.io.gfile.rmtree(self.write_dir)
             return None
+        if self._pending_history is not None:  # the first checkpoint of new settings
+            self._write_record(self._pending_history)
+            self._pending_history = None
         return path
 
     # --- outputs -------------------------------------------------------------
@@ -237,74 +256,99 @@ class TrainingRun:
     # --- the loop ------------------------------------------------------------
 
     def _check_finite(self, step, metrics):
-        bad = {k: v for k, v in metrics.items() if not math.isfinite(v)}
-        if bad:
-            raise NonFiniteLossError(
-                f"Non-finite loss at step {step}: "
-                + ", ".join(f"{k}={v}" for k, v in bad.items())
-                + ". Training stopped; the last good checkpoint is "
-                f"{tf.train.latest_checkpoint(self.model_dir)!r} and was "
-                "left untouched. Lower the learning rates or use float32.")
+        if not all(math.isfinite(v) for v in metrics.values()):
+            raise non_finite_loss(step, metrics, self.config,
+                                  tf.train.latest_checkpoint(self.model_dir))
 
     def train(self):
         """Trains to ``num_steps`` (resuming if possible), then finishes.
 
         Returns a TrainResult. Raises NonFiniteLossError if a loss becomes
-        NaN/Inf (nothing is saved after the last good checkpoint).
+        NaN/Inf (nothing is saved after the last good checkpoint), and on a
+        multi-worker run ClusterError when a worker is lost.
         """
         cfg = self.config
         self.restore()  # first: an unusable checkpoint stops before any write
+        # The record changes only with a checkpoint made by its settings: now
+        # for a fresh run, with the next checkpoint for changed settings.
+        if self.resume.changes:
+            self._pending_history = [*self.resume.history, self.resume.history_entry()]
         if self.chief:
-            write_model_config(self.model_dir, cfg.model, settings=cfg.to_dict())
+            if self.resume.fresh:
+                self._write_record()
             remove_stale_checkpoint_temps(self.model_dir, self.log)
-        trainer = self.trainer
-        step = int(trainer.step.numpy())
-        metrics, stopped_by = {}, None
-        clock = monitor.StepClock(cfg.num_steps, *self.trainer.step_workload())
+        step = int(self.trainer.step.numpy())
         self.log(f"Training {cfg.model.architecture} {cfg.model.resolution}px on "
                  f"{cfg.data.name}: steps {step} -> {cfg.num_steps}, global batch "
-                 f"{cfg.batch_size} on {trainer.num_replicas} replica(s), "
+                 f"{cfg.batch_size} on {self.trainer.num_replicas} replica(s), "
                  f"{cfg.d_steps} D step(s) per G step.")
-        if cfg.eval_every and step == 0 and cfg.num_steps > 0:
-            self.run_eval(0)  # the untrained baseline that later evaluations improve on
+        try:
+            if cfg.eval_every and step == 0 and cfg.num_steps > 0:
+                self.run_eval(0)  # the untrained baseline that later evaluations improve on
+            with StopSignals() as signals:
+                metrics, stopped_by = self._loop(signals)
+            if stopped_by is None:
+                return self.finish(metrics)
+        except tf.errors.OpError as error:
+            if self.multiworker and is_cluster_failure(error):
+                raise cluster_failure(error, int(self.trainer.step.numpy()),
+                                      tf.train.latest_checkpoint(self.model_dir),
+                                      f"task:{task_id(self.strategy)}") from None
+            raise
+        return TrainResult(int(self.trainer.step.numpy()), metrics, stopped_by,
+                           self.manager.latest_checkpoint, None)
+
+    def _loop(self, signals):
+        """The steps up to ``num_steps``; returns (last metrics, the signal
+        that stopped the run or None)."""
+        cfg, trainer = self.config, self.trainer
+        step = int(trainer.step.numpy())
+        clock = monitor.StepClock(cfg.num_steps, *trainer.step_workload())
+        preemption = Preemption(self.strategy, signals, self.save) if self.multiworker else None
+        metrics = {}
 
         def due(every):
             return every and step % every == 0 and step < cfg.num_steps
 
-        with StopSignals() as signals:
-            while step < cfg.num_steps:
-                metrics = trainer.iteration(self.iterator)
-                step += 1
-                clock.tick(step)
-                self._check_finite(step, metrics)
-                if cfg.log_every and (step % cfg.log_every == 0 or step == cfg.num_steps):
-                    self._report(step, metrics, clock)
-                if due(cfg.singular_values_every) and self.chief:
-                    self._log_scalars(step, monitor.weight_singular_values(
-                        (trainer.generator, trainer.discriminator)))
-                finished = trainer.finished_level()
-                if finished is not None:
-                    path = self.write_grid(step, level=finished)
-                    if path:
-                        self.log(f"Resolution {path.rsplit('_', 1)[-1][:-4]} done at step "
-                                 f"{step}: sample grid {path}.")
-                    if cfg.eval_each_resolution and step < cfg.num_steps:
-                        self.run_eval(step, level=finished)  # the last is finish()'s
-                if due(cfg.save_every):
-                    self.save()
-                if due(cfg.sample_every):
-                    self.write_grid(step)
-                if due(cfg.eval_every):
-                    self.run_eval(step)
-                if signals.received:
-                    stopped_by = signals.received
-                    path = self.save()
-                    self.log(f"{stopped_by} received: saved {path} at step {step}; "
-                             "rerun the same command to resume.")
-                    break
-        if stopped_by is None:
-            return self.finish(metrics)
-        return TrainResult(step, metrics, stopped_by, self.manager.latest_checkpoint, None)
+        while step < cfg.num_steps:
+            drawn = trainer.examples_in_next_step()
+            metrics = trainer.iteration(self.iterator)
+            self.data_position.assign_add(drawn)
+            step += 1
+            clock.tick(step)
+            self._check_finite(step, metrics)
+            if cfg.log_every and (step % cfg.log_every == 0 or step == cfg.num_steps):
+                self._report(step, metrics, clock)
+            if due(cfg.singular_values_every) and self.chief:
+                self._log_scalars(step, monitor.weight_singular_values(
+                    (trainer.generator, trainer.discriminator)))
+            finished = trainer.finished_level()
+            if finished is not None:
+                path = self.write_grid(step, level=finished)
+                if path:
+                    self.log(f"Resolution {path.rsplit('_', 1)[-1][:-4]} done at step "
+                             f"{step}: sample grid {path}.")
+                if cfg.eval_each_resolution and step < cfg.num_steps:
+                    self.run_eval(step, level=finished)  # the last is finish()'s
+            if due(cfg.save_every):
+                self.save()
+            if due(cfg.sample_every):
+                self.write_grid(step)
+            if due(cfg.eval_every):
+                self.run_eval(step)
+            if preemption is not None:
+                try:
+                    preemption.check()
+                except Preempted as notice:
+                    self.log(f"{notice.signal}: every worker saved at step {step}; "
+                             "relaunch every worker with the same command to resume.")
+                    return metrics, notice.signal
+            elif signals.received:
+                path = self.save()
+                self.log(f"{signals.received} received: saved {path} at step {step}; "
+                         "rerun the same command to resume.")
+                return metrics, signals.received
+        return metrics, None
 
     def _final_statistics(self):
         """Fills the EMA generator's standing statistics when the run uses

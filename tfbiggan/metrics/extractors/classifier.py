@@ -19,6 +19,7 @@ class ClassifierExtractor(FeatureExtractor):
     channel count must match. `name` is "<model.name>:<weights sha12>", so two
     differently trained classifiers never share a name.
     """
+    classifies_dataset = True  # its logits index the dataset's classes
 
     def __init__(self, model, batch_size=256):
         if len(model.layers) < 2:

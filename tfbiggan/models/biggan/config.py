@@ -101,8 +101,21 @@ class BigGANConfig:
         if self.resolution not in RESOLUTIONS:
             raise ValueError(f"resolution must be one of {RESOLUTIONS}, got "
                              f"{self.resolution}.")
-        if self.num_classes < 1:
-            raise ValueError(f"num_classes must be >= 1, got {self.num_classes}.")
+        for name in ("num_classes", "z_dim", "g_ch", "d_ch", "embed_dim",
+                     "power_iterations", "d_minibatch_kernel_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        for name in ("d_minibatch_kernels", "d_minibatch_stddev"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0 (0: none), got "
+                                 f"{getattr(self, name)}.")
+        if not 0.0 <= self.bn_momentum < 1.0:
+            raise ValueError(f"bn_momentum must be in [0, 1) (the moving averages' "
+                             f"decay), got {self.bn_momentum}.")
+        for name in ("bn_epsilon", "sn_epsilon"):
+            if not 0.0 < getattr(self, name) < float("inf"):
+                raise ValueError(f"{name} must be a finite number > 0, got "
+                                 f"{getattr(self, name)}.")
         for name in ("g_attention", "d_attention"):
             value = getattr(self, name)
             if value and not (8 <= value <= self.resolution and value & (value - 1) == 0):

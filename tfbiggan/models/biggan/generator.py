@@ -21,6 +21,7 @@ import contextlib
 import keras
 import tensorflow as tf
 
+from tfbiggan.errors import InputError
 from tfbiggan.layers import (ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense,
                              StandingBatchNorm)
 from tfbiggan.layers.initializers import FastOrthogonal
@@ -29,7 +30,7 @@ from tfbiggan.models.biggan.config import G_STAGES, as_config
 from tfbiggan.truncation import check_truncation
 
 
-class MissingStandingStatsError(ValueError):
+class MissingStandingStatsError(InputError):
     """A truncation was requested from a generator without standing statistics."""
 
     # AutoGraph re-raises an error from a traced function under its own type

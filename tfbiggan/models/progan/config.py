@@ -37,9 +37,12 @@ class ProGANConfig:
         if self.architecture != "progan":
             raise ValueError(f"ProGANConfig architecture must be 'progan', got "
                              f"{self.architecture!r}.")
-        if self.num_classes < 1 or self.z_dim < 1:
-            raise ValueError(f"ProGAN num_classes and z_dim must be >= 1, got "
-                             f"{self.num_classes} and {self.z_dim}.")
+        for name in ("num_classes", "z_dim", "fmap_base", "fmap_max"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.mbstd_group_size < 0:
+            raise ValueError(f"mbstd_group_size must be >= 0 (0: none), got "
+                             f"{self.mbstd_group_size}.")
         log2 = math.log2(self.resolution)
         if self.resolution < 8 or log2 != int(log2):
             raise ValueError(f"ProGAN resolution={self.resolution}: use a power of two >= 8 "
