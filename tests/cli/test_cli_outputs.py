@@ -23,23 +23,12 @@ from cli_helpers import (assert_flags_exist, command_of, error_lines, private_mo
 PY = sys.executable
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, digits_data_dir):
-    """A two-step CLI run with its data iterator checkpointed (the default)."""
-    model_dir = str(tmp_path_factory.mktemp("outputs") / "run")
-    result = run_cli(train_command(model_dir, digits_data_dir, "--num_steps=2",
-                                   "--save_every=1", "--log_every=1", "--d_steps=1",
-                                   "--r1_gamma=0"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return model_dir
-
-
 @pytest.fixture()
-def env(tmp_path, tiny_run, tiny_export, digits_data_dir):
+def env(tmp_path, tiny_cli_run, tiny_export, digits_data_dir):
     """Private copies of a run, a SavedModel and a TF.js folder per row."""
     parent = tmp_path / "work"
     run = parent / "run"
-    shutil.copytree(tiny_run, run)
+    shutil.copytree(tiny_cli_run, run)
     saved_model = tmp_path / "saved_model"
     shutil.copytree(tiny_export[0], saved_model)
     tfjs = tmp_path / "tfjs"
