@@ -102,3 +102,19 @@ def private_mounts_work():
         return False
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
     return probe.returncode == 0
+
+
+def run_and_check_error(argv, code, message):
+    """Runs a command line; asserts its exit code, exactly one ``error:`` line
+    matching ``message``, no traceback and only real ``--flags`` in it;
+    returns the line."""
+    import re
+    result = run_cli(argv, timeout=300)
+    output = result.stderr + result.stdout
+    assert result.returncode == code, output[-3000:]
+    errors = error_lines(output)
+    assert len(errors) == 1, output[-3000:]
+    assert re.search(message, errors[0]), errors
+    assert "Traceback" not in output, output[-3000:]
+    assert_flags_exist(errors[0], command_of(argv))
+    return errors[0]

@@ -13,7 +13,6 @@ unwritable folders and resumes with other settings are in
 """
 import io
 import os
-import re
 import shutil
 import sys
 
@@ -22,8 +21,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from cli_helpers import (assert_flags_exist, command_of, error_lines, run_cli, snapshot,
-                         train_command)
+from cli_helpers import run_and_check_error, snapshot, train_command
 
 PY = sys.executable
 
@@ -172,15 +170,7 @@ def test_cli_bad_input(row, env):
     if setup:
         setup(env)
     before = snapshot(*(env[k] for k in kept))
-    command = argv(env)
-    result = run_cli(command, timeout=300)
-    output = result.stderr + result.stdout
-    assert result.returncode == code, output[-3000:]
-    errors = error_lines(output)
-    assert len(errors) == 1, output[-3000:]
-    assert re.search(message, errors[0]), errors
-    assert "Traceback" not in output, output[-3000:]
-    assert_flags_exist(errors[0], command_of(command))
+    run_and_check_error(argv(env), code, message)
     assert snapshot(*(env[k] for k in kept)) == before
     assert not os.path.exists(env["new"]) or not os.listdir(env["new"])
 

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from cli_helpers import (assert_flags_exist, command_of, error_lines, private_mounts_work,
-                         read_only_argv, run_cli, small_disk_argv, snapshot, train_command)
+from cli_helpers import (error_lines, private_mounts_work, read_only_argv, run_and_check_error,
+                         run_cli, small_disk_argv, snapshot, train_command)
 
 PY = sys.executable
 
@@ -121,16 +121,9 @@ DEFAULT = {"export over its own run", "tfjs into its SavedModel", "tflite into i
 
 
 def _check_refusal(command, message, kept, env, before):
-    result = run_cli(command, timeout=300)
-    output = result.stderr + result.stdout
-    assert result.returncode == 2, output[-3000:]
-    errors = error_lines(output)
-    assert len(errors) == 1, output[-3000:]
-    assert re.search(message, errors[0]), errors
-    assert "Traceback" not in output, output[-3000:]
-    assert_flags_exist(errors[0], command_of(command))
+    line = run_and_check_error(command, 2, message)
     assert snapshot(*(env[k] for k in kept)) == before
-    return errors[0]
+    return line
 
 
 @pytest.mark.parametrize("row", [

@@ -177,7 +177,7 @@ class TrainConfig:
              f"--standing_batch_size={self.standing_batch_size}: batch statistics need "
              "at least 2 samples per batch (or --standing_batches=0 for none).")
         need(0 <= self.seed < 2 ** 31, f"--seed must be in [0, 2^31), got {self.seed}.")
-        self._validate_optimizer(need)
+        self._validate_optimisation(need)
         need(self.eval_num_samples >= MIN_EVAL_SAMPLES,
              f"--eval_num_samples must be >= {MIN_EVAL_SAMPLES}, got "
              f"{self.eval_num_samples}.")
@@ -224,7 +224,7 @@ class TrainConfig:
              f"--shuffle_buffer must be >= 1 (examples held for shuffling), got "
              f"{data.shuffle_buffer}.")
 
-    def _validate_optimizer(self, need):
+    def _validate_optimisation(self, need):
         for name in ("g_lr", "d_lr"):
             need(getattr(self, name) > 0,
                  f"--{name} must be > 0, got {getattr(self, name)}.")

@@ -9,7 +9,6 @@ Flags are read here and nowhere else.
 """
 import dataclasses
 import os
-import sys
 
 from absl import flags
 

@@ -13,7 +13,6 @@ import os
 import time
 from typing import Callable, Optional
 
-import numpy as np
 import tensorflow as tf
 
 from tfbiggan.data.pipeline import make_train_dataset, open_source
