@@ -30,7 +30,9 @@ EXTRAS = {
     # torch; pip picks a local +cpu wheel where one is configured).
     # nbclient + ipykernel execute examples/*.ipynb from a clean kernel.
     # hypothesis generates the bad command lines of tests/cli/test_cli_generated.py.
-    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "hypothesis>=6.100,<7",
+    # pytest-xdist runs the test files on both cores (tests/run.sh).
+    "test": ["pytest>=8,<10", "pytest-timeout>=2.3,<3", "pytest-xdist>=3.5,<4",
+             "hypothesis>=6.100,<7",
              "torch==2.13.0",
              "pytorch-pretrained-biggan==0.1.1", "nbclient==0.11.0", "nbformat==5.11.1",
              "ipykernel==7.4.0"],

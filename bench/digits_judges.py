@@ -57,11 +57,11 @@ def score_run(model_dir, extractor, reference, num_samples, seed):
     """(the run's metrics, the floor's) by one judge."""
     from tfbiggan.evaluate.generate import ensure_standing_stats
     from tfbiggan.evaluate.scoring import against_floor
-    from tfbiggan.models.families import is_progan
+    from tfbiggan.families import FAMILIES
     from tfbiggan.run import load_run
     run = load_run(model_dir)
     generator = run.ema_generator
-    truncation = None if is_progan(run.config) else 1.0
+    truncation = 1.0 if FAMILIES.of(run.config).uses_standing_stats else None
     if truncation is not None:
         ensure_standing_stats(generator)
     result, floor = against_floor(generator, extractor, reference, "digits", 32, truncation,

@@ -1,12 +1,14 @@
 """The GAN lineage on real data: every recipe of ``configs/lineage/`` and the
-default digits recipe, trained for the same budget and scored the same way.
+digits recipes they start from, trained for the same budget and scored the
+same way.
 
     python bench/lineage.py --work_dir=DIR [--num_steps=400] [--variants=a,b,...]
         [--num_samples=N] [--truncation=1.0] [--retrain]
 
 Each variant is ``python -m tfbiggan.train --flagfile=configs/lineage/NAME.flags``
-(``default`` is ``configs/digits.flags``) with ``--num_steps`` and the model
-dir overridden, run in a child process (its wall time is measured; a run that
+(``base`` is ``configs/digits_base.flags``, the recipe each lineage file
+changes; ``demo`` is ``configs/digits.flags``, the base with R1) with
+``--num_steps`` and the model dir overridden, run in a child process (its wall time is measured; a run that
 stops, e.g. on a non-finite loss, is reported with its exit code). The EMA
 generator of each run is then scored by the digits classifier (cached; trained
 on first use) against the train split: classifier FID, IS, class accuracy and
@@ -35,21 +37,22 @@ sys.path.insert(0, REPO)
 FLAGS = flags.FLAGS
 flags.DEFINE_string("work_dir", None, "Folder for the runs and the results.")
 flags.DEFINE_integer("num_steps", 400, "Training steps of every variant (the budget).")
-flags.DEFINE_list("variants", None, "Variants to run (default: all, 'default' first).")
+flags.DEFINE_list("variants", None, "Variants to run (default: all, 'base' and 'demo' first).")
 flags.DEFINE_integer("num_samples", None, "Samples scored per variant (default: as many "
                      "as the real test split has, so that the floor is measured the "
                      "same way; FID's bias depends on the sample count).")
 flags.DEFINE_float("truncation", 1.0, "Truncation of the scored samples.")
 flags.DEFINE_bool("retrain", False, "Train again even when a run's checkpoint exists.")
 
-DEFAULT_FLAGFILE = os.path.join("configs", "digits.flags")
+BASE_FLAGFILE = os.path.join("configs", "digits_base.flags")
+DEMO_FLAGFILE = os.path.join("configs", "digits.flags")
 LINEAGE_DIR = os.path.join("configs", "lineage")
 COLUMNS = ("fid", "inception_score", "accuracy", "precision", "recall")
 
 
 def flagfiles():
-    """{variant name: flagfile path relative to REPO}, 'default' first."""
-    found = {"default": DEFAULT_FLAGFILE}
+    """{variant name: flagfile path relative to REPO}, 'base' and 'demo' first."""
+    found = {"base": BASE_FLAGFILE, "demo": DEMO_FLAGFILE}
     for path in sorted(glob.glob(os.path.join(REPO, LINEAGE_DIR, "*.flags"))):
         found[os.path.basename(path)[:-len(".flags")]] = os.path.relpath(path, REPO)
     return found

@@ -22,8 +22,7 @@ import numpy as np
 
 from hub_export.contract import (DISCRIMINATOR_SIGNATURE, LOGITS_KEY, OUTPUT_KEY,
                                  SIGNATURE)
-from tfbiggan.truncation import (TFHUB_TRUNCNORM_BOUND, one_hot, tfhub_truncated_z,
-                                 truncated_normal)
+from tfbiggan.truncation import one_hot, tfhub_truncated_z
 
 DEFAULT_BATCHES = (1, 3)
 # 0.55 falls between two points of a 0.02 truncation grid, 1.0 is the end point.
@@ -239,41 +238,49 @@ def check_graph(saved_model_dir):
                            "it would not convert to TFLite / TF.js.")
 
 
-def self_check(saved_model_dir, source, seed=0):
-    """Runs the signatures and compares them with the live models.
+def _run(fn, feed, specs):
+    return fn(*[feed[s.name] for s in specs]).numpy()
+
+
+def self_check(saved_model_dir, source, interface, seed=0):
+    """Runs the signatures on the interface's cases and compares them with
+    the live models.
 
     The graph is the same arithmetic in another order (constant folding,
     fused ops), so the generator may differ by rounding, and a generator
     amplifies rounding by its own sensitivity: with standing statistics from
     few samples some variances sit near epsilon. That sensitivity is measured
-    on the live model (the change a one-ulp nudge of z causes), and the
-    generator must agree within ``SENSITIVITY_MARGIN`` times it, and never
+    on the live model (the change a one-ulp nudge of the latent causes), and
+    the generator must agree within ``SENSITIVITY_MARGIN`` times it, and never
     worse than needed: at most ``SELF_CHECK_TOLERANCE`` when the model is
     well conditioned. Export bugs (a wrong statistics row, unfolded spectral
     norm) move images by orders of magnitude more.
 
     Returns ``{"generator": max|diff|, "generator_tolerance": ...,
     "rounding_sensitivity": ..., "discriminator": max relative |diff| (only
-    when the source has a discriminator), "truncation_effect":
-    max|G(t=0.02) - G(t=1)|}``; raises RuntimeError when a difference exceeds
-    its tolerance, or when the export's signatures do not match the source.
+    when the source has a discriminator), and the interface's own facts
+    (``check_summary``, e.g. BigGAN's "truncation_effect")}``; raises
+    RuntimeError when a difference exceeds its tolerance, or when the
+    export's signatures do not match the source.
     """
     import tensorflow as tf
     cfg = source.config
     loaded = tf.saved_model.load(saved_model_dir)
     rng = np.random.default_rng(seed)
-    z = truncated_normal((2, cfg.z_dim), TFHUB_TRUNCNORM_BOUND, rng)
-    y = one_hot(rng.integers(0, cfg.num_classes, 2), cfg.num_classes)
+    g_specs = interface.generator_specs(cfg)
+    latent = g_specs[0].name
+    live = interface.generator_call(source.generator)
     gen = loaded.signatures[SIGNATURE]
-    diffs, outs = {}, {}
-    nudged = np.nextafter(z, np.float32(np.inf)).astype(np.float32)
-    diffs["generator"] = diffs["rounding_sensitivity"] = 0.0
-    for t in (0.02, 0.55, 1.0):
-        got = gen(z=tf.constant(z), y=tf.constant(y), truncation=tf.constant(t))[OUTPUT_KEY]
-        want = source.generator(z, y, truncation=t, training=False).numpy()
-        moved = source.generator(nudged, y, truncation=t, training=False).numpy()
-        outs[t] = got.numpy()
-        diffs["generator"] = max(diffs["generator"], float(np.max(np.abs(outs[t] - want))))
+    cases = interface.generator_cases(cfg, rng)
+    diffs, outs = {"generator": 0.0, "rounding_sensitivity": 0.0}, []
+    for feed in cases:
+        got = gen(**{k: tf.constant(v) for k, v in feed.items()})[OUTPUT_KEY].numpy()
+        want = _run(live, feed, g_specs)
+        nudged = dict(feed, **{latent: np.nextafter(
+            feed[latent], np.float32(np.inf)).astype(np.float32)})
+        moved = _run(live, nudged, g_specs)
+        outs.append(got)
+        diffs["generator"] = max(diffs["generator"], float(np.max(np.abs(got - want))))
         diffs["rounding_sensitivity"] = max(diffs["rounding_sensitivity"],
                                             float(np.max(np.abs(moved - want))))
     diffs["generator_tolerance"] = max(
@@ -285,15 +292,17 @@ def self_check(saved_model_dir, source, seed=0):
                            f"'{DISCRIMINATOR_SIGNATURE}' signature although the source "
                            f"{'has none' if present else 'has one'}.")
     if present:
-        images = outs[0.55]
+        middle = len(cases) // 2
+        feed = interface.discriminator_feed(outs[middle], cases[middle])
         logits = loaded.signatures[DISCRIMINATOR_SIGNATURE](
-            images=tf.constant(images), y=tf.constant(y))[LOGITS_KEY].numpy()
-        want = source.discriminator(images, y, training=False).numpy()
+            **{k: tf.constant(v) for k, v in feed.items()})[LOGITS_KEY].numpy()
+        want = _run(interface.discriminator_call(source.discriminator), feed,
+                    interface.discriminator_specs(cfg))
         # Logits are sums over many activations: compare relative to their scale.
         diffs["discriminator"] = float(np.max(np.abs(logits - want))
                                        / max(1.0, np.abs(want).max()))
         tolerances["discriminator"] = SELF_CHECK_TOLERANCE
-    diffs["truncation_effect"] = float(np.max(np.abs(outs[0.02] - outs[1.0])))
+    diffs.update(interface.check_summary(outs))
     for key, tolerance in tolerances.items():
         if not diffs[key] <= tolerance:
             raise RuntimeError(f"exported {key} differs from the live model by "

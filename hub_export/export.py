@@ -16,23 +16,24 @@ Signatures of the SavedModel (batch dynamic everywhere):
 * ``discriminator``: ``images`` float32 [batch, R, R, 3] in [-1, 1], ``y``
   float32 [batch, num_classes] -> ``{'logits': logits}`` float32 [batch].
 
-A Progressive GAN run exports in the interface of tfhub.dev's progan-128
-instead (``hub_export.progan``): ``default(default=latent[, y]) ->
-{'default': images in [0, 1]}``.
+That is BigGAN's interface (``hub_export.biggan``). Each model family names
+its own in its registry entry (``tfbiggan.families``): a Progressive GAN run
+exports in the interface of tfhub.dev's progan-128 (``hub_export.progan``):
+``default(default=latent[, y]) -> {'default': images in [0, 1]}``.
 
-The stages, one module each: ``source`` (a run or a preset) -> ``freeze``
-(variable-free graphs, the SavedModel) -> ``checks`` (graph ops, outputs
-against the live models) -> ``publish`` (atomic rename into ``--output``; a
-non-empty one is refused unless ``--overwrite``). The signature names live in
-``contract``. ``model_card.md`` and ``model_card.json`` are written beside
-``saved_model.pb``.
+The stages, one module each and written once for every family: ``source``
+(a run or a preset) -> ``freeze`` (variable-free graphs, the SavedModel) ->
+``checks`` (graph ops, outputs against the live models) -> ``publish``
+(atomic rename into ``--output``; a non-empty one is refused unless
+``--overwrite``). The signature names live in ``contract``. ``model_card.md``
+and ``model_card.json`` are written beside ``saved_model.pb``.
 """
 import os
 import time
 
 from absl import flags
 
-from hub_export import class_names, model_card, progan
+from hub_export import class_names, model_card
 from hub_export.checks import check_graph, self_check
 from hub_export.freeze import write_saved_model
 from hub_export.publish import check_output, directory_size, publish, staging_dir
@@ -41,9 +42,14 @@ from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCH
 from tfbiggan.cli import EXIT_FAILED, Command, entry_point
 from tfbiggan.errors import InputError
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
-from tfbiggan.models.families import all_presets, is_progan
+from tfbiggan.families import FAMILIES
 from tfbiggan.paths import check_writable_folder, refuse_overlap
 from tfbiggan.run import read_model_config, run_dataset
+
+
+def export_interface(config):
+    """The export interface of a model config's family."""
+    return FAMILIES.of(config).load_export()
 
 
 def export(source, output, overwrite=False, log=print, check=True, labels=None):
@@ -56,20 +62,16 @@ def export(source, output, overwrite=False, log=print, check=True, labels=None):
     refuse_overlap("--output", output, source.inputs())
     check_output(os.path.abspath(output), overwrite)  # fail before the slow work
     report = {}
-    grown = is_progan(source.config)
+    interface = export_interface(source.config)
     with staging_dir(output, log) as tmp:
-        (progan.write_saved_model if grown else write_saved_model)(source, tmp, report, log)
+        write_saved_model(source, interface, tmp, report, log)
         check_graph(tmp)
         if check:
             start = time.perf_counter()
-            report["self_check"] = (progan.self_check if grown else self_check)(tmp, source)
+            report["self_check"] = self_check(tmp, source, interface)
             report["check_seconds"] = round(time.perf_counter() - start, 2)
             log(f"self-check: {report['self_check']}")
-        if grown:
-            card = progan.build_card(source, labels)
-            model_card.write(tmp, card, markdown=progan.card_markdown(card))
-        else:
-            model_card.write(tmp, model_card.build(source, labels))
+        model_card.write(tmp, model_card.build(source, interface, labels), interface)
         path = publish(tmp, output, overwrite)
     log(f"wrote {path} ({directory_size(path) / 2**20:.1f} MiB)")
     return path, report
@@ -128,9 +130,9 @@ def _export(fl, positional):
     check_paths(fl.output, [("--model_dir", fl.model_dir), ("--checkpoint", fl.checkpoint)],
                 fl.overwrite)
     if fl.init == "random":
-        if fl.preset not in all_presets():
+        if fl.preset not in FAMILIES.all_presets():
             raise InputError(f"--preset={fl.preset!r} is unknown; choose one of "
-                             f"{', '.join(all_presets())}.")
+                             f"{', '.join(FAMILIES.all_presets())}.")
         source = random_source(fl.preset, fl.seed,
                                fl.standing_batches or RANDOM_STANDING_BATCHES,
                                fl.standing_batch_size or RANDOM_STANDING_BATCH_SIZE)

@@ -1,20 +1,20 @@
 """Freezing models into the variable-free, control-flow-free graphs that the
-hub SavedModel holds, and writing that SavedModel.
+hub SavedModel holds, and writing that SavedModel, for any family's export
+interface (``hub_export.interface``).
 
 Unlike the official modules, the graph holds no variables and no control flow:
-the EMA generator is traced at inference, spectral norm is folded into its
-kernels (W / sigma computed once), every remaining variable (biases, gains,
-embeddings, standing statistics) becomes a constant, and the statistics are
-picked by hat-function weights times the [51, C] tables. That is what lets
-``hub_export.tflite`` and ``hub_export.tfjs`` convert it with builtin ops.
+the EMA generator is traced at inference (inside the interface's ``folding``:
+for BigGAN, spectral norm folded into its kernels), and every remaining
+variable (biases, gains, embeddings, standing statistics) becomes a constant.
+That is what lets ``hub_export.tflite`` and ``hub_export.tfjs`` convert it
+with builtin ops.
 """
 import dataclasses
 import gc
 import time
 
-from hub_export.contract import (DISCRIMINATOR_SIGNATURE, LOGITS_KEY, NON_FINITE_HINT,
-                                 OUTPUT_KEY, SIGNATURE, discriminator_specs,
-                                 generator_specs)
+from hub_export.contract import DISCRIMINATOR_SIGNATURE, LOGITS_KEY, OUTPUT_KEY, SIGNATURE
+from hub_export.interface import named
 
 
 @dataclasses.dataclass
@@ -43,22 +43,11 @@ def freeze(fn, specs):
     return result
 
 
-def freeze_generator(generator):
-    """The EMA generator at inference, ``(z, y, truncation) -> images``, frozen."""
-    def call(z, y, truncation):
-        return generator(z, y, truncation=truncation, training=False)
-    from tfbiggan.layers import folded_spectral_norm
-    with folded_spectral_norm(generator):
-        return freeze(call, generator_specs(generator.config))
-
-
-def freeze_discriminator(discriminator):
-    """The discriminator at inference, ``(images, y) -> logits``, frozen."""
-    def call(images, y):
-        return discriminator(images, y, training=False)
-    from tfbiggan.layers import folded_spectral_norm
-    with folded_spectral_norm(discriminator):
-        return freeze(call, discriminator_specs(discriminator.config))
+def freeze_model(call, specs, folding):
+    """``call(*inputs)`` frozen with inputs named after ``specs``, inside the
+    ``folding`` context."""
+    with folding:
+        return freeze(named(call, [s.name for s in specs], "call"), specs)
 
 
 def import_frozen(frozen, args, scope):
@@ -137,34 +126,40 @@ def same_batch(tensors, specs):
         return [tf.identity(t) for t in tensors]
 
 
-def hub_module(config, g_frozen, d_frozen):
+def hub_module(interface, config, g_frozen, d_frozen):
     """A ``tf.Module`` whose ``default`` / ``discriminator`` functions inline the
-    frozen graphs; returns ``(module, signatures)`` for ``tf.saved_model.save``.
-    With ``d_frozen=None`` there is no ``discriminator`` signature."""
+    frozen graphs behind the input checks, with the inputs of ``interface``;
+    returns ``(module, signatures)`` for ``tf.saved_model.save``. With
+    ``d_frozen=None`` there is no ``discriminator`` signature."""
     import tensorflow as tf
+    g_specs = interface.generator_specs(config)
+    d_specs = interface.discriminator_specs(config)
 
-    def default(z, y, truncation):
-        args = checked_inputs([z, y, truncation], generator_specs(config), NON_FINITE_HINT)
+    def default(*inputs):
+        args = checked_inputs(list(inputs), g_specs, interface.generator_hint)
         images = nan_where_non_finite(import_frozen(g_frozen, args, "generator"), args)
         return {OUTPUT_KEY: tf.identity(images, name="images")}
 
-    def discriminator(images, y):
-        args = checked_inputs([images, y], discriminator_specs(config), NON_FINITE_HINT)
+    def discriminator(*inputs):
+        args = checked_inputs(list(inputs), d_specs, interface.discriminator_hint)
         logits = nan_where_non_finite(import_frozen(d_frozen, args, "discriminator"), args)
         return {LOGITS_KEY: tf.identity(logits, name="logits")}
 
+    # Signature inputs (and the keywords of the saved functions) are named
+    # after the Python parameters.
     module = tf.Module()
-    module.default = tf.function(default, input_signature=generator_specs(config),
-                                 autograph=False)
+    module.default = tf.function(named(default, [s.name for s in g_specs], SIGNATURE),
+                                 input_signature=g_specs, autograph=False)
     signatures = {SIGNATURE: module.default}
     if d_frozen is not None:
-        module.discriminator = tf.function(discriminator, autograph=False,
-                                           input_signature=discriminator_specs(config))
+        module.discriminator = tf.function(
+            named(discriminator, [s.name for s in d_specs], DISCRIMINATOR_SIGNATURE),
+            input_signature=d_specs, autograph=False)
         signatures[DISCRIMINATOR_SIGNATURE] = module.discriminator
     return module, signatures
 
 
-def write_saved_model(source, folder, report, log):
+def write_saved_model(source, interface, folder, report, log):
     """Freezes the models and saves the hub module into ``folder``.
 
     The generator always; the discriminator when the source has one.
@@ -172,14 +167,17 @@ def write_saved_model(source, folder, report, log):
     self-check loads the result: each holds copies of every constant.
     """
     import tensorflow as tf
+    cfg = source.config
     start = time.perf_counter()
-    g_frozen = freeze_generator(source.generator)
-    d_frozen = (None if source.discriminator is None
-                else freeze_discriminator(source.discriminator))
+    g_frozen = freeze_model(interface.generator_call(source.generator),
+                            interface.generator_specs(cfg), interface.folding(source.generator))
+    d_frozen = (None if source.discriminator is None else freeze_model(
+        interface.discriminator_call(source.discriminator),
+        interface.discriminator_specs(cfg), interface.folding(source.discriminator)))
     report["freeze_seconds"] = round(time.perf_counter() - start, 2)
-    log(f"froze the generator{'' if d_frozen is None else ' and discriminator'} in "
-        f"{report['freeze_seconds']} s")
-    module, signatures = hub_module(source.config, g_frozen, d_frozen)
+    log(f"froze the {interface.family_title} generator"
+        f"{'' if d_frozen is None else ' and discriminator'} in {report['freeze_seconds']} s")
+    module, signatures = hub_module(interface, cfg, g_frozen, d_frozen)
     start = time.perf_counter()
     tf.saved_model.save(module, folder, signatures=signatures)
     report["save_seconds"] = round(time.perf_counter() - start, 2)

@@ -9,10 +9,8 @@ import os
 
 import tfbiggan
 from hub_export.contract import (DISCRIMINATOR_SIGNATURE, LOGITS_KEY, MODEL_CARD_JSON,
-                                 MODEL_CARD_MARKDOWN, NON_FINITE_NOTE, OUTPUT_KEY,
-                                 SHAPE_NOTE, SIGNATURE, TRUNCATION_NOTE)
+                                 MODEL_CARD_MARKDOWN, OUTPUT_KEY, SIGNATURE)
 from tfbiggan.models import count_parameters
-from tfbiggan.truncation import NUM_TRUNCATION_POINTS, TRUNCATION_RANGE
 
 
 def _tensor(name, dtype, shape, description):
@@ -24,48 +22,41 @@ WEIGHTS = {"checkpoint": "EMA generator",
            "official": "DeepMind's published BigGAN-deep EMA generator (imported)"}
 
 
-def _discriminator_signature(cfg):
-    r = cfg.resolution
-    return {
-        "inputs": [
-            _tensor("images", "float32", [None, r, r, 3], "images in [-1, 1], NHWC"),
-            _tensor("y", "float32", [None, cfg.num_classes], "one-hot class, or a soft mix"),
-        ],
-        "outputs": {LOGITS_KEY: _tensor(
-            "logits", "float32", [None], "projection-discriminator logits")},
-    }
+def _signature(specs, descriptions, output_key, output):
+    """A signature's table: its inputs from the specs the export was written
+    with, and its output ``(shape, meaning)``."""
+    shape, meaning = output
+    return {"inputs": [_tensor(s.name, s.dtype.name, s.shape.as_list(), descriptions[s.name])
+                       for s in specs],
+            "outputs": {output_key: _tensor(output_key, "float32", shape, meaning)}}
 
 
-def build(source, labels=None):
-    """The card of a ``hub_export.source.Source`` as a JSON-serialisable dict.
+def build(source, interface, labels=None):
+    """The card of a ``hub_export.source.Source`` exported with ``interface``
+    (``hub_export.interface.ExportInterface``) as a JSON-serialisable dict.
 
     ``labels``: optional ``{"names": [num_classes class names], "source": text}``;
     the web demo's class picker shows them.
     """
     cfg = source.config
     r = cfg.resolution
-    signatures = {
-        SIGNATURE: {
-            "inputs": [
-                _tensor("z", "float32", [None, cfg.z_dim], "latent"),
-                _tensor("y", "float32", [None, cfg.num_classes],
-                        "one-hot class, or a soft mix of classes"),
-                _tensor("truncation", "float32", [], "scalar in [0, 1] (clamped)"),
-            ],
-            "outputs": {OUTPUT_KEY: _tensor(
-                "default", "float32", [None, r, r, 3], "images in [-1, 1], NHWC")},
-        },
-    }
+    descriptions = interface.input_descriptions(cfg)
+    signatures = {SIGNATURE: _signature(interface.generator_specs(cfg), descriptions,
+                                        OUTPUT_KEY, interface.generator_output(cfg))}
     if source.discriminator is not None:
-        signatures[DISCRIMINATOR_SIGNATURE] = _discriminator_signature(cfg)
+        signatures[DISCRIMINATOR_SIGNATURE] = _signature(
+            interface.discriminator_specs(cfg), descriptions, LOGITS_KEY,
+            interface.discriminator_output(cfg))
     card = {
         "name": f"tfbiggan {source.preset or cfg.architecture + '-' + str(r)}",
         "preset": source.preset,
+        "family": interface.family_title,
         "architecture": cfg.architecture,
         "resolution": r,
         "z_dim": cfg.z_dim,
         "num_classes": cfg.num_classes,
         "config": cfg.to_dict(),
+        "interface": interface.interface_text(cfg),
         "generator_parameters": count_parameters(source.generator),
         "discriminator_parameters": (None if source.discriminator is None
                                      else count_parameters(source.discriminator)),
@@ -75,20 +66,11 @@ def build(source, labels=None):
         "model_dir": source.model_dir,
         "checkpoint": source.checkpoint,
         "metrics": source.metrics,
-        "truncation": {
-            "range": list(TRUNCATION_RANGE),
-            "grid_points": NUM_TRUNCATION_POINTS,
-            "interpolation": "linear between grid points",
-            "out_of_range": "clamp",
-            "note": TRUNCATION_NOTE,
-        },
-        "standing_statistics": source.standing or "from the checkpoint",
-        "z_sampling": "truncation * truncnorm(-2, 2)",
-        "image_to_uint8": "clip(((images + 1) / 2) * 256, 0, 255)",
+        **interface.card_fields(source),
+        "z_sampling": interface.z_sampling,
+        "image_to_uint8": interface.image_to_uint8,
         "signatures": signatures,
-        "input_validation": SHAPE_NOTE,
-        "non_finite_inputs": NON_FINITE_NOTE,
-        "graph": "frozen: no variables, no control flow; spectral norm folded into kernels",
+        "graph": interface.graph_note,
         "tfbiggan_version": tfbiggan.__version__,
         "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),
@@ -105,12 +87,13 @@ def _shape(shape):
     return "[" + ", ".join("batch" if d is None else str(d) for d in shape) + "]"
 
 
-def to_markdown(card):
-    """The card as a markdown page."""
+def to_markdown(card, interface):
+    """The card as a markdown page; ``interface`` adds its own sections and
+    usage."""
     lines = [f"# {card['name']}", "",
-             f"BigGAN generator exported by tfbiggan {card['tfbiggan_version']} on "
-             f"{card['exported_at']}, in the tfhub.dev BigGAN interface, as a frozen "
-             "SavedModel that converts to TFLite and TF.js.", "",
+             f"{card['family']} generator exported by tfbiggan {card['tfbiggan_version']} "
+             f"on {card['exported_at']}, in the interface of {card['interface']}, as a "
+             "frozen SavedModel that converts to TFLite and TF.js.", "",
              "| | |", "|---|---|"]
     facts = [("Preset", card["preset"] or "(custom config)"),
              ("Architecture", card["architecture"]),
@@ -145,39 +128,24 @@ def to_markdown(card):
                   f"{t['description']} |" for t in sig["inputs"]]
         lines += [f"| output `{k}` | {t['dtype']} | {_shape(t['shape'])} | "
                   f"{t['description']} |" for k, t in sig["outputs"].items()]
-    lines += ["", "## Truncation", "", card["truncation"]["note"], "",
-              "## Input checks", "", card["input_validation"], "",
-              card["non_finite_inputs"], "",
-              "## Metrics", ""]
+    lines += ["", *interface.card_sections(card), "## Metrics", ""]
     metrics = card.get("metrics")
     if metrics:
         for kind, values in metrics.items():
             lines.append(f"- {kind}: " + ", ".join(f"{k} = {v}" for k, v in values.items()))
     else:
         lines.append("Not evaluated.")
-    lines += ["", "## Use", "", "```python",
-              "import tensorflow as tf, tensorflow_hub as hub",
-              "module = hub.load(PATH)",
-              "images = module.signatures['default'](",
-              "    z=z, y=y, truncation=tf.constant(t))['default']",
-              *(["logits = module.signatures['discriminator'](images=images, y=y)['logits']"]
-                if DISCRIMINATOR_SIGNATURE in card["signatures"] else []),
-              "# tf_keras: hub.KerasLayer(PATH, signature='default', output_key='default')",
-              "#   called on dict(z=z, y=y, truncation=tf.constant(t))",
-              "# Keras 3: keras.layers.TFSMLayer(PATH, call_endpoint='default')",
-              "#   called as layer(z, y=y, truncation=tf.constant(t))['default']",
-              "```", ""]
+    lines += ["", "## Use", "", "```python", *interface.usage(card), "```", ""]
     return "\n".join(lines)
 
 
-def write(export_dir, card, markdown=None):
-    """Writes ``model_card.json`` and ``model_card.md`` (``markdown``, default
-    ``to_markdown(card)``) into ``export_dir``."""
+def write(export_dir, card, interface):
+    """Writes ``model_card.json`` and ``model_card.md`` into ``export_dir``."""
     with open(os.path.join(export_dir, MODEL_CARD_JSON), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
     with open(os.path.join(export_dir, MODEL_CARD_MARKDOWN), "w", encoding="utf-8") as f:
-        f.write(to_markdown(card) if markdown is None else markdown)
+        f.write(to_markdown(card, interface))
 
 
 def read(export_dir):

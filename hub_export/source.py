@@ -11,8 +11,7 @@ from tfbiggan.errors import InputError
 from tfbiggan.models import (STANDING_BATCH_SIZE, STANDING_BATCHES,
                              accumulate_standing_stats, count_parameters,
                              has_standing_stats)
-from tfbiggan.models.families import (all_presets, build_discriminator, build_generator,
-                                      get_any_preset, is_progan)
+from tfbiggan.families import FAMILIES
 from tfbiggan.run import load_run, read_metrics
 
 # Random weights are only for trying the pipeline: a few samples per
@@ -48,9 +47,16 @@ class Source:
                 ("--source", (self.origin or {}).get("path"))]
 
 
-def preset_name(config):
-    """The name of the preset equal to ``config``, or None."""
-    return next((name for name, cfg in all_presets().items() if cfg == config), None)
+def recorded_preset(run):
+    """The preset a run was trained from, as its record names it, when its
+    model is that preset's (not one with overridden fields); None otherwise.
+    Records before tfbiggan 0.2 name no preset: the preset equal to the
+    model, if any, stands in."""
+    name = run.settings.get("preset")
+    if name is None:
+        return FAMILIES.preset_name(run.config)
+    presets = FAMILIES.all_presets()
+    return name if presets.get(name) == run.config else None
 
 
 def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
@@ -73,29 +79,31 @@ def compute_standing(generator, num_batches, batch_size, seed=0, log=print):
 def random_source(preset, seed=0, standing_batches=RANDOM_STANDING_BATCHES,
                   standing_batch_size=RANDOM_STANDING_BATCH_SIZE, log=print):
     """Untrained models of ``preset`` with standing statistics filled (step 0;
-    ProGAN has none).
+    a family without batch norm has none).
 
     The weights are random, so the images are noise, but the truncation really
     selects different statistics: this is for trying the export pipeline.
     """
     import keras
-    config = get_any_preset(preset)
+    config = FAMILIES.get_preset(preset)
     keras.utils.set_random_seed(seed)
-    generator, discriminator = build_generator(config), build_discriminator(config)
+    generator = FAMILIES.build_generator(config)
+    discriminator = FAMILIES.build_discriminator(config)
     generator.build()
     discriminator.build()
     log(f"built random {preset}: G {count_parameters(generator):,} parameters, "
         f"D {count_parameters(discriminator):,}")
-    facts = None if is_progan(config) else compute_standing(
-        generator, standing_batches, standing_batch_size, seed, log)
+    facts = None
+    if FAMILIES.of(config).uses_standing_stats:
+        facts = compute_standing(generator, standing_batches, standing_batch_size, seed, log)
     return Source(config, generator, discriminator, preset, 0, "random", standing=facts)
 
 
 def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
                standing_batches=STANDING_BATCHES, standing_batch_size=STANDING_BATCH_SIZE,
                seed=0, log=print):
-    """The EMA generator and the discriminator of a training run (ProGAN
-    runs need no standing statistics).
+    """The EMA generator and the discriminator of a training run (a family
+    without batch norm needs no standing statistics).
 
     Raises:
       InputError: the EMA generator has no standing statistics and
@@ -104,7 +112,8 @@ def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
     run = load_run(model_dir, checkpoint_path=checkpoint)
     log(f"loaded {run.path} (step {run.step})")
     facts = None
-    if not is_progan(run.config) and not has_standing_stats(run.ema_generator):
+    if (FAMILIES.of(run.config).uses_standing_stats
+            and not has_standing_stats(run.ema_generator)):
         if not compute_missing_standing:
             raise InputError(
                 f"The EMA generator in {run.path!r} has no standing statistics, so "
@@ -113,7 +122,7 @@ def run_source(model_dir, checkpoint=None, compute_missing_standing=False,
                 "--standing_batch_size) to compute them now.")
         facts = compute_standing(run.ema_generator, standing_batches, standing_batch_size,
                                  seed, log)
-    preset = run.settings.get("preset") or preset_name(run.config)
-    return Source(run.config, run.ema_generator, run.discriminator, preset, run.step,
-                  "checkpoint", model_dir=os.path.abspath(model_dir), checkpoint=run.path,
+    return Source(run.config, run.ema_generator, run.discriminator, recorded_preset(run),
+                  run.step, "checkpoint", model_dir=os.path.abspath(model_dir),
+                  checkpoint=run.path,
                   standing=facts, metrics=read_metrics(model_dir, run.step))

@@ -9,10 +9,24 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def train_command(model_dir, data_dir, *extra):
     """argv of a tiny CLI training run on the digits."""
-    return [sys.executable, "-m", "tfbiggan.train", "--preset=tiny", "--num_classes=10",
+    return [sys.executable, "-m", "tfbiggan.train", "--preset=tiny", "--dataset=digits",
+            "--num_classes=10",
             f"--model_dir={model_dir}", f"--data_dir={data_dir}", "--batch_size=8",
             "--standing_batches=1", "--standing_batch_size=8", "--sample_every=0",
             "--grid_rows=2", "--grid_columns=2", *extra]
+
+
+def repo_config(*argv):
+    """The TrainConfig of a training command line parsed in the repository
+    root, where flagfiles nest each other by relative paths
+    (``--flagfile=configs/digits_base.flags``)."""
+    from tfbiggan.train.main import config_from_argv
+    cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return config_from_argv(list(argv))
+    finally:
+        os.chdir(cwd)
 
 
 def cli_env(**extra):

@@ -34,4 +34,7 @@ step "npm packages (@tensorflow/tfjs, playwright-core)"
 npm ci --no-audit --no-fund --loglevel=error
 
 step "tests"
-$PY -m pytest "$@"
+# Most tests hold one core (TF's graph ops on small models); one pytest worker
+# per core roughly halves the wall time. --dist loadfile keeps each file's
+# module-scoped fixtures (tiny trained runs) in one worker.
+$PY -m pytest -n "${TFBIGGAN_TEST_WORKERS:-2}" --dist loadfile "$@"

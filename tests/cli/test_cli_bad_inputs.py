@@ -64,7 +64,7 @@ def _train(*flags):
 def _resume(*flags):
     """Resumes the tiny run with its own settings (and ``flags``)."""
     return lambda env: train_command(env["run"], env["data"], "--num_steps=4",
-                                     "--d_steps=1", "--r1_gamma=0", *flags)
+                                     "--d_steps=1", *flags)
 
 
 def _cmd(module, *args):

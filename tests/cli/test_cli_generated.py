@@ -36,10 +36,10 @@ def _enum_values():
     """{flag: its valid values}: a generated word must be none of them."""
     from tfbiggan.data.pipeline import DATASETS
     from tfbiggan.losses import LOSSES
-    from tfbiggan.models.families import all_presets
+    from tfbiggan.families import FAMILIES
     from tfbiggan.train.config import OPTIMIZERS, PRECISIONS, STRATEGIES
     return {"strategy": STRATEGIES, "precision": PRECISIONS, "optimizer": OPTIMIZERS,
-            "loss": tuple(LOSSES), "preset": tuple(all_presets()), "dataset": DATASETS}
+            "loss": tuple(LOSSES), "preset": tuple(FAMILIES.all_presets()), "dataset": DATASETS}
 
 words = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
 not_a_number = st.sampled_from(["abc", "1e", "--", "one", "0x1g", "[]"])

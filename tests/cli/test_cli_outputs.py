@@ -49,7 +49,7 @@ def _cmd(module, *args):
 
 def _train(*args):
     return lambda env: train_command(*(a.format(**env) for a in ("{run}", "{data}")),
-                                     "--num_steps=4", "--d_steps=1", "--r1_gamma=0",
+                                     "--num_steps=4", "--d_steps=1",
                                      *(a.format(**env) for a in args))
 
 
@@ -112,7 +112,7 @@ OVERLAPS = [
      r"with other settings: --batch_size 8 \(now 16\)", ("run",)),
     ("resume with another learning rate and data order",
      _train("--g_lr=5e-4", "--seed=3"),
-     r"with other settings: --g_lr 0.001 \(now 0.0005\), --seed 0 \(now 3\)", ("run",)),
+     r"with other settings: --g_lr 5e-05 \(now 0.0005\), --seed 0 \(now 3\)", ("run",)),
 ]
 
 # One row per command stays in the default suite (each starts TensorFlow).
@@ -171,7 +171,7 @@ def test_train_on_a_full_disk_names_the_cause(env):
     disk = os.path.join(env["tmp"], "disk")
     os.mkdir(disk)
     argv = train_command(disk + "/run", env["data"], "--num_steps=2", "--save_every=1",
-                         "--d_steps=1", "--r1_gamma=0")
+                         "--d_steps=1")
     result = run_cli(small_disk_argv(argv, disk, size="200k"), timeout=300)
     output = result.stderr + result.stdout
     assert result.returncode == 4, output[-3000:]
@@ -193,26 +193,26 @@ def test_resume_with_allowed_changes_is_recorded(env):
     with open(record) as f:
         before = json.load(f)
     result = run_cli(train_command(env["run"], env["data"], "--num_steps=3", "--d_steps=1",
-                                   "--r1_gamma=0", "--loss=wasserstein", "--g_lr=5e-4",
+                                   "--loss=wasserstein", "--g_lr=5e-4",
                                    "--batch_size=16", "--allow_setting_changes"))
     output = result.stderr + result.stdout
     assert result.returncode == 0, output[-3000:]
     assert ("the data continues from skipping the examples already drawn (16 examples)"
             in output), output[-3000:]
     assert re.search(r"Settings changed at step 2 \(--allow_setting_changes\): --batch_size "
-                     r"8 -> 16, --g_lr 0.001 -> 0.0005, --loss 'hinge' -> 'wasserstein'",
+                     r"8 -> 16, --g_lr 5e-05 -> 0.0005, --loss 'hinge' -> 'wasserstein'",
                      output), output[-3000:]
     with open(record) as f:
         after = json.load(f)
     entry, = after["history"]
     assert entry["step"] == 2
     assert entry["changes"] == {"batch_size": {"from": 8, "to": 16},
-                                "g_lr": {"from": 0.001, "to": 0.0005},
+                                "g_lr": {"from": 5e-05, "to": 0.0005},
                                 "loss": {"from": "hinge", "to": "wasserstein"}}
     assert after["settings"]["loss"] == "wasserstein" and after["model"] == before["model"]
     # The run now carries its new settings: resuming with them needs no flag.
     result = run_cli(train_command(env["run"], env["data"], "--num_steps=4", "--d_steps=1",
-                                   "--r1_gamma=0", "--loss=wasserstein", "--g_lr=5e-4",
+                                   "--loss=wasserstein", "--g_lr=5e-4",
                                    "--batch_size=16"))
     assert result.returncode == 0, (result.stderr + result.stdout)[-3000:]
     with open(record) as f:

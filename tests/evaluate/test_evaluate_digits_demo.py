@@ -23,7 +23,7 @@ import os
 
 import pytest
 
-from cli_helpers import REPO
+from cli_helpers import repo_config
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +32,7 @@ MIN_ACCURACY = 0.95
 
 
 def _demo_config(data_dir):
-    from tfbiggan.train.main import config_from_argv
-    return config_from_argv([f"--flagfile={REPO}/configs/digits.flags",
-                             f"--data_dir={data_dir}"])
+    return repo_config("--flagfile=configs/digits.flags", f"--data_dir={data_dir}")
 
 
 def _train_demo(config, model_dir):

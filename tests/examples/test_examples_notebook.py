@@ -8,14 +8,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from cli_helpers import REPO
+from cli_helpers import REPO, repo_config
 from hub_export import tflite
 from hub_export import export as export_command
 from tfbiggan.cli import run_command
 from hub_export.import_weights import import_weights
 from hub_export.official import synthetic
 from tfbiggan.models import BigGANConfig
-from tfbiggan.train.main import config_from_argv
 from tfbiggan.train.strategy import make_strategy
 from tfbiggan.train.training_run import TrainingRun
 
@@ -48,10 +47,10 @@ def _images(notebook):
 def test_notebook_runs_on_a_digits_export_and_an_official_import(
         tmp_path, digits_data_dir, monkeypatch):
     run = str(tmp_path / "digits")
-    config = config_from_argv(["--flagfile=" + os.path.join(REPO, "configs", "digits.flags"),
-                               f"--data_dir={digits_data_dir}", "--num_steps=60",
-                               "--standing_batches=1", "--standing_batch_size=16",
-                               "--log_every=0", "--sample_every=0", "--save_every=0"])
+    config = repo_config("--flagfile=configs/digits.flags",
+                         f"--data_dir={digits_data_dir}", "--num_steps=60",
+                         "--standing_batches=1", "--standing_batch_size=16",
+                         "--log_every=0", "--sample_every=0", "--save_every=0")
     TrainingRun(config, make_strategy("default"), run, log=lambda _: None).train()
     export = str(tmp_path / "exports" / "digits")
     assert run_command(export_command.COMMAND,

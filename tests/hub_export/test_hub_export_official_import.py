@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from official_helpers import hf_images
 from hub_export import checks, model_card, official
+from hub_export.biggan import INTERFACE
 from hub_export.contract import DISCRIMINATOR_SIGNATURE, OUTPUT_KEY, SIGNATURE
 from hub_export.official import synthetic
 from tfbiggan.truncation import one_hot, truncated_normal
@@ -112,7 +113,7 @@ def test_model_card_names_source_licence_and_no_discriminator(official_tfhub_exp
         assert "tensorflow-datasets" in card["labels_source"]
         with pytest.raises(ValueError, match="has no signature 'discriminator'"):
             checks.read_signature(path, DISCRIMINATOR_SIGNATURE)
-        text = (model_card.to_markdown(card))
+        text = model_card.to_markdown(card, INTERFACE)
         assert "Licence: Apache-2.0" in text and "no 'discriminator' signature" in text
         assert "signatures['discriminator']" not in text
         assert "discriminator" not in report["self_check"]

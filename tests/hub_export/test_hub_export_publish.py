@@ -11,8 +11,10 @@ from cli_helpers import REPO as REPO_ROOT
 import tensorflow as tf
 
 from hub_export import export, model_card
+from hub_export.biggan import INTERFACE
 from hub_export.publish import publish, remove_stale_staging
 from hub_export.source import run_source
+from tfbiggan.train import TrainConfig
 from tfbiggan.run import make_checkpoint, write_model_config
 from tfbiggan.models import Discriminator, Generator, get_preset
 
@@ -92,7 +94,8 @@ def run_dir(tmp_path_factory):
     """A training directory at step 7 whose EMA generator lacks standing stats."""
     model_dir = str(tmp_path_factory.mktemp("run"))
     config = get_preset("tiny")
-    write_model_config(model_dir, config, {"preset": "tiny"})
+    settings = TrainConfig(model=config, preset="tiny", batch_size=8).to_dict()
+    write_model_config(model_dir, config, settings)
     models = [Generator(config), Generator(config), Discriminator(config)]
     for model in models:
         model.build()
@@ -108,6 +111,22 @@ def run_dir(tmp_path_factory):
     return model_dir
 
 
+def test_the_card_names_the_recorded_preset_only_if_the_model_is_it(tmp_path):
+    """A run's record names its preset; a model with overridden fields is
+    not that preset, and a record before 0.2 (no preset) is matched by value."""
+    from hub_export.source import recorded_preset
+    from tfbiggan.run.checkpoints import LoadedRun as Run
+    tiny = get_preset("tiny")
+
+    def run(config, settings):
+        return Run(config=config, settings=settings, generator=None, ema_generator=None,
+                   discriminator=None, step=0, path="")
+    assert recorded_preset(run(tiny, {"preset": "tiny"})) == "tiny"
+    assert recorded_preset(run(tiny.replace(num_classes=10), {"preset": "tiny"})) is None
+    assert recorded_preset(run(tiny, {})) == "tiny"
+    assert recorded_preset(run(tiny.replace(num_classes=10), {})) is None
+
+
 def test_run_without_standing_stats_is_refused(run_dir):
     with pytest.raises(ValueError, match="no standing statistics.*--compute_standing"):
         run_source(run_dir, **QUIET)
@@ -116,14 +135,14 @@ def test_run_without_standing_stats_is_refused(run_dir):
 def test_run_source_card_has_step_and_metrics(run_dir):
     source = run_source(run_dir, compute_missing_standing=True, standing_batches=1,
                                standing_batch_size=2, **QUIET)
-    card = model_card.build(source)
+    card = model_card.build(source, INTERFACE)
     assert card["training_step"] == 7 and card["preset"] == "tiny"
     assert card["weights"] == "EMA generator" and card["checkpoint"].endswith("ckpt-1")
     assert card["metrics"] == {"best": {"step": 7, "fid": 123.4},
                                "latest": {"step": 7, "fid": 123.4, "is": 2.5},
                                "exported_step": {"step": 7, "fid": 123.4, "is": 2.5}}
     assert card["standing_statistics"]["batch_size"] == 2
-    assert "fid = 123.4" in model_card.to_markdown(card)
+    assert "fid = 123.4" in model_card.to_markdown(card, INTERFACE)
     # The standing statistics really were filled in the EMA generator.
     z = np.zeros((1, 16), np.float32)
     y = np.eye(4, dtype=np.float32)[:1]

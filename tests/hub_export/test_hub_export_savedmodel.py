@@ -135,4 +135,4 @@ def test_self_check_catches_an_export_that_differs(tmp_path):
     bn = source.generator.batch_norm_layers()[0]
     bn.standing_variance.assign(bn.standing_variance * 1.01)
     with pytest.raises(RuntimeError, match="exported generator differs"):
-        self_check(path, source)
+        self_check(path, source, export.export_interface(source.config))

@@ -1,23 +1,46 @@
 """Flags and flagfiles -> TrainConfig; bad settings fail with one message."""
+import dataclasses
 import glob
 import os
 
 import pytest
 
-from cli_helpers import REPO
+from cli_helpers import REPO, repo_config
 from tfbiggan.train.config import ConfigError
-from tfbiggan.train.main import config_from_argv
+from tfbiggan.train.main import config_from_argv, with_demo_default
 
 
 def _parse(*argv):
-    return config_from_argv(argv)
+    return repo_config(*argv)
 
 
-def test_train_flags_default_is_the_digits_demo():
-    config = _parse()
-    digits = _parse(f"--flagfile={REPO}/configs/digits.flags")
-    assert config.model.num_classes == 10 and config.data.name == "digits"
-    assert config == digits
+def test_train_flags_defaults_are_the_papers_biggan_128_recipe():
+    """The library defaults are the paper's recipe (Brock et al. 2019) as
+    configs/128.flags writes it, but for where it runs and writes; every
+    GAN-lineage option (R1 included) is off."""
+    defaults = _parse("--preset=biggan-128")
+    recipe = _parse(f"--flagfile={REPO}/configs/128.flags")
+    where = ("strategy", "checkpoint_data_iterator", "standing_batches")
+    assert dataclasses.replace(recipe, **{n: getattr(defaults, n) for n in where}) == defaults
+    assert _parse() == defaults
+    assert defaults.r1_gamma == 0 and defaults.gp_weight == 0 and defaults.data.name == "imagenet2012"
+
+
+def test_train_with_no_flags_runs_the_digits_demo(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    argv = with_demo_default(["tfbiggan.train"])
+    assert "training the digits demo (--flagfile=configs/digits.flags)" in capsys.readouterr().out
+    demo = config_from_argv(argv[1:])
+    assert demo == _parse(f"--flagfile={REPO}/configs/digits.flags")
+    assert (demo.model.num_classes, demo.data.name, demo.r1_gamma) == (10, "digits", 1.0)
+    assert with_demo_default(["tfbiggan.train", "--preset=tiny"]) == [
+        "tfbiggan.train", "--preset=tiny"]
+
+
+def test_train_with_no_flags_elsewhere_says_where_the_demo_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"no configs/digits.flags in .*--flagfile="):
+        with_demo_default(["tfbiggan.train"])
 
 
 @pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(REPO, "configs", "*.flags"))))

@@ -14,7 +14,7 @@ from tfbiggan.train import ConfigError, NonFiniteLossError, TrainConfig, Trainin
 
 def _config(**changes):
     values = dict(model=get_preset("tiny"), batch_size=4, num_steps=3, d_steps=1,
-                  r1_gamma=0.0, save_every=2, sample_every=2, log_every=1,
+                  save_every=2, sample_every=2, log_every=1,
                   ema_start=2,
                   ema_decay=0.9, grid_rows=4, grid_columns=2, standing_batches=1,
                   standing_batch_size=4, eval_every=2)

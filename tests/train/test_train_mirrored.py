@@ -11,7 +11,7 @@ from tfbiggan.train import TrainConfig, Trainer
 # WGAN-GP's per-example interpolates, R1, and feature matching's batch means,
 # under gradient accumulation.
 OPTIONS = {
-    "biggan": dict(num_accumulations=1, r1_gamma=0.0),
+    "biggan": dict(num_accumulations=1),
     "lineage": dict(num_accumulations=2, loss="wasserstein", gp_weight=10.0,
                     r1_gamma=1.0, r1_interval=1, feature_matching=1.0),
 }

@@ -46,7 +46,7 @@ class Cluster:
         cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
         argv = train_command(model_dir, data_dir, "--strategy=multiworker",
                              f"--num_steps={STEPS}", "--save_every=4", "--log_every=1",
-                             "--d_steps=1", "--r1_gamma=0", "--deterministic")
+                             "--d_steps=1", "--deterministic")
         self.procs, self.lines = [], [[], []]
         for index in range(2):
             tf_config = json.dumps({"cluster": cluster,

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cli_helpers import REPO
+from cli_helpers import repo_config
 from tfbiggan.models import get_preset
 from tfbiggan.models.progan import ProGANConfig
 from tfbiggan.run import load_run, read_model_config
 from tfbiggan.train import ConfigError, TrainConfig, TrainingRun
-from tfbiggan.train.main import config_from_argv
-from tfbiggan.train.progan_step import phase_index
+from tfbiggan.train.progan_step import LEVEL, phase_index
+from tfbiggan.train.schedules import GrowthSettings
 from tfbiggan.train.progressive import FADE, STABILISE, Phase
 
 MODEL = ProGANConfig(resolution=8, z_dim=8, num_classes=3, fmap_base=16, fmap_max=8)
@@ -23,10 +23,12 @@ MODEL = ProGANConfig(resolution=8, z_dim=8, num_classes=3, fmap_base=16, fmap_ma
 def _config(**changes):
     # 4x4: 16 images in 4 steps of 4; 8x8: fade 16..32 and stabilise 32..48 in
     # steps of 8 (two data units each), at half the learning rate.
-    values = dict(model=MODEL, batch_size=4, level_batch_sizes=(4, 8),
-                  level_learning_rates=(1e-3, 5e-4), fade_images=16, stable_images=16,
-                  num_steps=0, loss="wasserstein", gp_weight=10.0, drift=0.001,
-                  ortho_reg=0.0, r1_gamma=0.0, d_steps=1, standing_batches=0,
+    growth = dict(level_batch_sizes=(4, 8), level_learning_rates=(1e-3, 5e-4),
+                  fade_images=16, stable_images=16, drift=0.001)
+    growth.update({k: changes.pop(k) for k in list(changes) if k in growth})
+    values = dict(model=MODEL, batch_size=4, schedule=GrowthSettings(**growth),
+                  num_steps=0, loss="wasserstein", gp_weight=10.0,
+                  ortho_reg=0.0, d_steps=1, standing_batches=0,
                   beta2=0.99, adam_epsilon=1e-8,
                   ema_decay=0.9, ema_start=0, save_every=0, sample_every=0, log_every=1,
                   grid_rows=3, grid_columns=2, deterministic=True)
@@ -68,8 +70,8 @@ def test_config_counts_steps_and_checks_progressive_settings():
         _config(level_batch_sizes=(4,))
     with pytest.raises(ConfigError, match="do not split over 3 replicas"):
         _config().check_replicas(3)
-    with pytest.raises(ConfigError, match="are Progressive GAN settings"):
-        TrainConfig(model=get_preset("tiny"), drift=0.001)
+    with pytest.raises(ConfigError, match="GrowthSettings settings do not apply to BigGAN"):
+        TrainConfig(model=get_preset("tiny"), schedule=GrowthSettings(drift=0.001))
 
 
 def test_phase_index_changes_at_every_fade_start_and_end():
@@ -87,7 +89,7 @@ def test_progan_run_grows_resets_optimizers_and_resumes_mid_fade(tmp_path):
     assert any(line.startswith("step 6/8  8x8 alpha 0.500") for line in lines), lines
     metrics = result.metrics
     assert {"gradient_penalty", "drift", "d_class_loss", "g_class_loss"} <= set(metrics)
-    assert metrics["level"] == 1.0 and all(np.isfinite(list(metrics.values())))
+    assert metrics[LEVEL] == 1.0 and all(np.isfinite(list(metrics.values())))
     # Adam restarted when the stabilisation began (2 updates since), at the
     # 8x8 level's learning rate.
     trainer = whole.trainer
@@ -118,7 +120,7 @@ def test_progan_run_grows_resets_optimizers_and_resumes_mid_fade(tmp_path):
 
     # The run loads for evaluation like a BigGAN run.
     model_config, settings = read_model_config(str(tmp_path / "whole"))
-    assert model_config == MODEL and settings["level_batch_sizes"] == [4, 8]
+    assert model_config == MODEL and settings["schedule"]["level_batch_sizes"] == [4, 8]
     run = load_run(str(tmp_path / "whole"))
     assert run.step == 8
     np.testing.assert_array_equal(run.ema_generator.trainable_variables[0].numpy(),
@@ -127,15 +129,10 @@ def test_progan_run_grows_resets_optimizers_and_resumes_mid_fade(tmp_path):
 
 @pytest.mark.slow  # ~1 min: four levels traced on the digits data
 def test_progan_digits_flagfile_grows_to_32(tmp_path, digits_data_dir):
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        config = config_from_argv(["--flagfile=configs/progan_digits.flags",
-                                   f"--data_dir={digits_data_dir}", "--fade_images=32",
-                                   "--stable_images=32", "--log_every=1"])
-    finally:
-        os.chdir(cwd)
-    assert (config.loss, config.gp_weight, config.drift) == ("wasserstein", 10.0, 0.001)
+    config = repo_config("--flagfile=configs/progan_digits.flags",
+                         f"--data_dir={digits_data_dir}", "--fade_images=32",
+                         "--stable_images=32", "--log_every=1")
+    assert (config.loss, config.gp_weight, config.schedule.drift) == ("wasserstein", 10.0, 0.001)
     assert (config.beta1, config.beta2, config.adam_epsilon) == (0.0, 0.99, 1e-8)
     model_dir = str(tmp_path / "run")
     result = TrainingRun(config, tf.distribute.get_strategy(), model_dir,
@@ -151,7 +148,7 @@ def test_progan_step_on_two_replicas_equals_one_device(two_cpu_strategy):
     # Minibatch stddev groups examples within a replica (as the paper's code
     # does per GPU), so 1 and 2 replicas group differently; with groups of
     # one the layer is a constant map and the rest must match exactly.
-    from tfbiggan.train import ProGANTrainer
+    from tfbiggan.train.progan_step import ProGANTrainer
     config = _config(model=MODEL.replace(mbstd_group_size=1), adam_epsilon=1.0)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (16, 8, 8, 3)).astype(np.float32)

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from tfbiggan.data.folder import FolderError, FolderScan, folder_dataset, scan_folder
 from tfbiggan.errors import InputError
+from tfbiggan.settings import setting
 
 DATASETS = ("digits", "cifar10", "imagenet2012", "folder")
 
@@ -35,14 +36,17 @@ class DataError(InputError):
 
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
-    """Where the training images come from."""
-    name: str = "digits"
-    split: str = "train"
-    data_dir: Optional[str] = None
-    manual_dir: Optional[str] = None
-    folder: Optional[str] = None
-    shuffle_buffer: int = 10_000
-    skip_bad_images: bool = False
+    """Where the training images come from (default: ImageNet, the paper's)."""
+    name: str = setting("imagenet2012", f"One of {', '.join(DATASETS)}.", flag="dataset")
+    split: str = setting("train", "Dataset split to train on.")
+    data_dir: Optional[str] = setting(None, "tensorflow-datasets data_dir.")
+    manual_dir: Optional[str] = setting(
+        None, "Folder with the ILSVRC2012 tars (imagenet2012).")
+    folder: Optional[str] = setting(None, "--dataset=folder: directory of class sub-folders.")
+    shuffle_buffer: int = setting(10_000, "Shuffle buffer (examples).")
+    skip_bad_images: bool = setting(
+        False, "--dataset=folder: train on the readable images when some cannot be "
+               "decoded (default: stop before training).")
 
 
 def center_crop_resize(image, resolution):

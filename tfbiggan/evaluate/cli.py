@@ -44,7 +44,7 @@ from tfbiggan.evaluate.references import get_reference_stats, reference_summary
 from tfbiggan.evaluate.scoring import (DEFAULT_SWEEP_TRUNCATIONS, MIN_EVAL_SAMPLES,
                                        evaluate_generator, truncation_sweep)
 from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES, MissingStandingStatsError
-from tfbiggan.models.families import is_progan
+from tfbiggan.families import FAMILIES
 from tfbiggan.run import (RunDirError, RunLayout, load_run, read_model_config,
                           run_dataset, store_standing_stats)
 from tfbiggan.paths import refuse_overlap
@@ -147,15 +147,17 @@ def _check_flags(fv):
 
 def _run_truncations(fv, run, name):
     """The truncations of --truncation / --truncations for this run. A
-    Progressive GAN has no truncation (no batch norm, z ~ N(0, 1)): for it
-    the default is 'none' and a float is refused."""
+    family without standing statistics (no batch norm, z ~ N(0, 1), such as
+    Progressive GAN) has no truncation: for it the default is 'none' and a
+    float is refused."""
     values = [_truncation(t, name) for t in
               (fv.truncations if name == "truncations" else [fv.truncation])]
-    if not is_progan(run.config):
+    family = FAMILIES.of(run.config)
+    if family.uses_standing_stats:
         return values
     if fv[name].present and any(t is not None for t in values):
-        raise ValueError(f"--{name}={getattr(fv, name)}: {run.path} is a Progressive GAN, "
-                         "which has no truncation trick (no batch norm; z ~ N(0, 1)); "
+        raise ValueError(f"--{name}={getattr(fv, name)}: {run.path} is a {family.title} "
+                         "run, which has no truncation trick (no batch norm; z ~ N(0, 1)); "
                          f"pass --{name}=none or leave it out.")
     return [None]
 
@@ -296,8 +298,9 @@ def cmd_interpolate(fv):
 
 def cmd_standing(fv):
     _require_model_dir(fv, "standing")
-    if is_progan(read_model_config(fv.model_dir)[0]):
-        raise ValueError(f"{fv.model_dir!r} is a Progressive GAN run: it has no batch norm, "
+    family = FAMILIES.of(read_model_config(fv.model_dir)[0])
+    if not family.uses_standing_stats:
+        raise ValueError(f"{fv.model_dir!r} is a {family.title} run: it has no batch norm, "
                          "so no standing statistics to store.")
     batch_size = fv.batch_size or STANDING_BATCH_SIZE
     bar = Progress(len(truncation_grid()), "standing stats")

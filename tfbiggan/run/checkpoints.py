@@ -15,7 +15,7 @@ from typing import Optional
 import tensorflow as tf
 
 from tfbiggan.errors import plain_reason
-from tfbiggan.models.families import build_discriminator, build_generator
+from tfbiggan.families import FAMILIES
 from tfbiggan.run.layout import CHECKPOINT_TEMP_SUFFIX, RunDirError
 from tfbiggan.run.legacy import upgrade_if_legacy
 from tfbiggan.run.model_config import read_model_config
@@ -70,7 +70,7 @@ def remove_stale_checkpoint_temps(folder, log):
 
 @dataclasses.dataclass
 class LoadedRun:
-    config: object           # BigGANConfig or ProGANConfig
+    config: object           # a model config of a registered family
     settings: dict
     generator: object        # the family's generator and discriminator
     ema_generator: object
@@ -93,8 +93,8 @@ def load_run(model_dir, checkpoint_path=None, allow_untrained=False):
     if path is None and not allow_untrained:  # before the models are built
         raise FileNotFoundError(
             f"No checkpoint in {model_dir!r}; train first, or pass a ckpt-N path.")
-    generator, ema = build_generator(config), build_generator(config)
-    disc = build_discriminator(config)
+    generator, ema = FAMILIES.build_generator(config), FAMILIES.build_generator(config)
+    disc = FAMILIES.build_discriminator(config)
     for model in (generator, ema, disc):
         model.build()
     step = tf.Variable(0, dtype=tf.int64)

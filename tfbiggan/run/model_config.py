@@ -3,7 +3,7 @@ import json
 
 import tensorflow as tf
 
-from tfbiggan.models.families import config_from_dict
+from tfbiggan.families import FAMILIES
 from tfbiggan.run.files import write_json
 from tfbiggan.run.layout import RunDirError, RunLayout
 
@@ -34,7 +34,7 @@ def read_model_config(model_dir):
     """
     payload = _read(model_dir)
     try:
-        return config_from_dict(payload["model"]), payload.get("settings", {})
+        return FAMILIES.config_from_dict(payload["model"]), payload.get("settings", {})
     except (ValueError, KeyError, TypeError) as error:
         raise _damaged(RunLayout(model_dir).config_file, error) from None
 

@@ -4,6 +4,11 @@ Nothing below ``tfbiggan.train.main`` reads flags: builders take a TrainConfig
 (or plain arguments). A TrainConfig checks itself once, when it is made
 (ConfigError with one clear message); ``check_replicas`` adds the one check
 that needs the strategy. ``to_dict()`` is what ``model_config.json`` records.
+
+The settings of one model family live in its ``schedule`` group
+(``tfbiggan.train.schedules``), and its registry entry
+(``tfbiggan.families``) says which shared settings do not apply to it; this
+module names no family.
 """
 import dataclasses
 import math
@@ -12,9 +17,9 @@ from typing import Optional
 from tfbiggan.data.pipeline import DATASETS, DataSpec
 from tfbiggan.errors import InputError
 from tfbiggan.evaluate.scoring import MIN_EVAL_SAMPLES
+from tfbiggan.families import FAMILIES
 from tfbiggan.losses import LOSSES
-from tfbiggan.models.families import is_progan
-from tfbiggan.train.progressive import GrowthSchedule
+from tfbiggan.settings import setting
 
 STRATEGIES = ("default", "mirrored", "multiworker", "tpu")
 PRECISIONS = ("float32", "bfloat16", "float16")
@@ -25,10 +30,14 @@ class ConfigError(InputError):
     """Unknown or inconsistent training settings."""
 
 
-def _numbers(config):
-    """(flag name, value) of every float setting of ``config``, lists included."""
-    for field in dataclasses.fields(config):
-        value = getattr(config, field.name)
+def _numbers(settings):
+    """(flag name, value) of every float setting of a settings dataclass, lists
+    and the schedule group included."""
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        if field.name == "schedule":
+            yield from _numbers(value)
+            continue
         values = value if isinstance(value, tuple) else (value,)
         for v in values:
             if isinstance(v, float):
@@ -43,107 +52,127 @@ class TrainConfig:
     is split over ``num_accumulations`` micro-batches and, within each, over
     the replicas (``batch_size % (num_accumulations * replicas) == 0``).
     Steps count generator updates; each makes ``d_steps`` D updates first.
-    The defaults are the CPU digits demo (``configs/digits.flags``); the
-    ImageNet recipes are in ``configs/{128,256,512,deep128,deep256,deep512}``.
+    The defaults are the paper's biggan-128 ImageNet recipe (Brock et al.
+    2019, Sec. 4 and App. C: batch 2048, Adam(0, 0.999, 1e-6), G 5e-5 / D
+    2e-4, 2 D steps, orthogonal regularisation 1e-4, EMA 0.9999 from step
+    20k), with every GAN-lineage option off. Recipes are flagfiles:
+    ``configs/digits.flags`` is the CPU demo, ``configs/{128,256,512,deep128,
+    deep256,deep512}.flags`` the ImageNet models.
 
-    With a ProGANConfig as ``model`` (``configs/progan_digits.flags``) the run
-    grows by ``growth_schedule()``: ``num_steps`` is the schedule's step count
-    (``GrowthSchedule.steps``; 0 is replaced by it), ``batch_size`` is the
-    batch of every level without an entry in ``level_batch_sizes``, and the
-    data comes in units of ``micro_batch()`` images (the gcd of the level
-    batches), several per step.
+    ``schedule`` is the model family's settings group (None: its defaults).
+    With a growing family (Progressive GAN, ``configs/progan_digits.flags``)
+    the run's length is the schedule's: ``num_steps`` 0 is replaced by it.
+    ``preset`` and ``model_dir`` only record where the run came from and
+    where it is written.
     """
-    model: object  # BigGANConfig or ProGANConfig (tfbiggan.models.families)
+    model: object  # a config of a registered family (tfbiggan.families)
     data: DataSpec = DataSpec()
-    strategy: str = "default"
-    tpu: str = ""
-    batch_size: int = 32
-    num_accumulations: int = 1
-    num_steps: int = 1000
-    d_steps: int = 2
-    g_lr: float = 1e-3
-    d_lr: float = 1e-3
-    beta1: float = 0.0
-    beta2: float = 0.999
-    adam_epsilon: float = 1e-6
-    loss: str = "hinge"
-    ortho_reg: float = 1e-4
-    ema_decay: float = 0.99
-    ema_start: int = 250
-    precision: str = "float32"
-    jit_compile: bool = False
-    seed: int = 0
-    deterministic: bool = False
-    save_every: int = 250
-    keep_checkpoints: int = 3
-    checkpoint_data_iterator: bool = True
-    log_every: int = 50
-    sample_every: int = 250
-    grid_columns: int = 8
-    grid_rows: int = 10
-    standing_batches: int = 4
-    standing_batch_size: int = 64
-    eval_every: int = 0
-    eval_num_samples: int = 10_000
-    eval_extractor: str = "auto"
-    eval_cache_dir: Optional[str] = None
-    # The GAN lineage (tfbiggan.train.objectives); every default is "off" but
-    # R1, which the digits demo uses (configs/digits.flags says why).
-    optimizer: str = "adam"
-    real_target: float = 1.0
-    d_weight_clip: float = 0.0
-    gp_weight: float = 0.0
-    r1_gamma: float = 1.0
-    r1_interval: int = 16
-    g_sigma_reg: float = 0.0
-    g_sigma_target: float = 0.0
-    g_sigma_ratio: float = 0.0
-    g_sigma_clamp: float = 0.0
-    g_sigma_clamp_ratio: float = 0.0
-    feature_matching: float = 0.0
-    g_loss_weight: float = 1.0
-    historical_averaging: float = 0.0
-    virtual_batch_norm: int = 0
-    singular_values_every: int = 0
-    # Progressive GAN (tfbiggan.train.progan_step); used with ProGAN presets only.
-    fade_images: int = 0
-    stable_images: int = 0
-    level_batch_sizes: tuple = ()
-    level_learning_rates: tuple = ()
-    drift: float = 0.0
-    class_loss_weight: float = 1.0
-    eval_each_resolution: bool = False
+    schedule: object = None
+    preset: Optional[str] = setting(None, "Model preset (default biggan-128).")
+    model_dir: Optional[str] = setting(None, "Run directory (default runs/<preset>).")
+    # Distribution and numerics.
+    strategy: str = setting("default", "tf.distribute strategy.", choices=STRATEGIES)
+    tpu: str = setting("", "TPU name/address for TPUClusterResolver.")
+    precision: str = setting("float32", "Compute dtype; float16 adds dynamic loss scaling.",
+                             choices=PRECISIONS)
+    jit_compile: bool = setting(False, "XLA-compile the replica steps.")
+    seed: int = setting(0, "Seed of init, noise, shuffling and grids.")
+    deterministic: bool = setting(False, "Deterministic ops (slower; for bitwise resumes).")
+    # Optimisation.
+    batch_size: int = setting(2048, "Global batch per optimizer step.")
+    num_accumulations: int = setting(1, "Micro-batches per step.")
+    num_steps: int = setting(150_000, "G steps to train.")
+    d_steps: int = setting(2, "D steps per G step.")
+    g_lr: float = setting(5e-5, "Generator learning rate.")
+    d_lr: float = setting(2e-4, "Discriminator learning rate.")
+    beta1: float = setting(0.0, "Adam beta1.")
+    beta2: float = setting(0.999, "Adam beta2.")
+    adam_epsilon: float = setting(1e-6, "Adam epsilon.")
+    loss: str = setting("hinge", f"One of {', '.join(sorted(LOSSES))}.")
+    ortho_reg: float = setting(1e-4, "Orthogonal regularisation beta (G).")
+    ema_decay: float = setting(0.9999, "EMA decay of G weights.")
+    ema_start: int = setting(20_000, "Step at which EMA averaging starts.")
+    # State and outputs.
+    save_every: int = setting(2000, "Checkpoint every N steps (0: end only).")
+    keep_checkpoints: int = setting(5, "Checkpoints kept.")
+    checkpoint_data_iterator: bool = setting(
+        True, "Save the input iterator (default/mirrored only).")
+    log_every: int = setting(100, "Console/TensorBoard every N steps.")
+    sample_every: int = setting(2000, "Sample grid every N steps (0: end).")
+    grid_columns: int = setting(8, "Samples per class row.")
+    grid_rows: int = setting(10, "Class rows (at most num_classes).")
+    standing_batches: int = setting(
+        4, "Batches per truncation for the final standing statistics (0: none; compute "
+           "them later with `python -m tfbiggan.evaluate standing`).")
+    standing_batch_size: int = setting(64, "Batch for standing stats.")
+    # Evaluation hook (tfbiggan.evaluate.hook).
+    eval_every: int = setting(0, "Evaluate every N steps and at the end (0: never).")
+    eval_num_samples: int = setting(10_000, "Samples per evaluation.")
+    eval_extractor: str = setting(
+        "auto", "Feature extractor for eval: auto, classifier:PATH, inception[:PATH].")
+    eval_cache_dir: Optional[str] = setting(
+        None, "Cache of the dataset classifier and reference statistics, shared by runs; "
+              "default $TFBIGGAN_CACHE_DIR or ~/.cache/tfbiggan.")
+    # The GAN lineage (tfbiggan.train.objectives); every default is "off".
+    optimizer: str = setting("adam", "adam, or rmsprop (WGAN with weight clipping).",
+                             choices=OPTIMIZERS)
+    real_target: float = setting(
+        1.0, "One-sided label smoothing: D's target for real images (0.9 in Salimans et "
+             "al. 2016); non_saturating, minimax, lsgan.")
+    d_weight_clip: float = setting(
+        0.0, "WGAN: clip D's weights to [-c, c] after each update (0: off).")
+    gp_weight: float = setting(
+        0.0, "WGAN-GP: gradient penalty weight lambda (paper: 10; 0: off).")
+    r1_gamma: float = setting(0.0, "R1 penalty gamma (0: off).")
+    r1_interval: int = setting(1, "Lazy R1: apply every N steps with gamma * N.")
+    g_sigma_reg: float = setting(
+        0.0, "BigGAN: weight of (sigma_0 - target)^2 on G's weights (0: off).")
+    g_sigma_target: float = setting(0.0, "... towards this fixed sigma_reg.")
+    g_sigma_ratio: float = setting(0.0, "... or towards r * sg(sigma_1) with this r.")
+    g_sigma_clamp: float = setting(
+        0.0, "BigGAN: clamp sigma_0 of G's weights at this value after each update "
+             "(0: off).")
+    g_sigma_clamp_ratio: float = setting(0.0, "... or at r * sigma_1 with this r.")
+    feature_matching: float = setting(
+        0.0, "Weight of the feature-matching G loss (0: off).")
+    g_loss_weight: float = setting(
+        1.0, "Weight of G's adversarial loss; 0 with --feature_matching is Salimans et "
+             "al.'s feature-matching objective alone.")
+    historical_averaging: float = setting(
+        0.0, "Weight of the historical-averaging penalty on G and D (0: off).")
+    virtual_batch_norm: int = setting(
+        0, "Virtual batch norm in G with a reference batch of this size (0: off).")
+    singular_values_every: int = setting(
+        0, "Log the top-3 singular values of every G and D weight every N steps (0: off).")
 
     def __post_init__(self):
-        object.__setattr__(self, "level_batch_sizes", tuple(self.level_batch_sizes))
-        object.__setattr__(self, "level_learning_rates", tuple(self.level_learning_rates))
+        try:
+            family = FAMILIES.of(self.model)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        schedule_class = family.load_schedule()
+        if self.schedule is None:
+            object.__setattr__(self, "schedule", schedule_class())
+        if not isinstance(self.schedule, schedule_class):
+            raise ConfigError(
+                f"{type(self.schedule).__name__} settings do not apply to {family.title} "
+                f"(preset architecture {self.model.architecture!r}), whose settings are "
+                f"{schedule_class.__name__}; see {family.recipe or 'its presets'}.")
         self._validate()
 
     @property
-    def progressive(self):
-        """True for a ProGAN model, which trains by ``growth_schedule()``."""
-        return is_progan(self.model)
-
-    def growth_schedule(self):
-        """ProGAN's GrowthSchedule of this run (ProGAN models only)."""
-        return GrowthSchedule(self.model.num_levels, self.fade_images, self.stable_images,
-                              default_batch=self.batch_size,
-                              batch_sizes=self.level_batch_sizes,
-                              learning_rates=self.level_learning_rates)
+    def family(self):
+        """The model's registry entry (``tfbiggan.families.Family``)."""
+        return FAMILIES.of(self.model)
 
     def level_batches(self):
-        """The global batch of each level (ProGAN) or (batch_size,)."""
-        if not self.progressive:
-            return (self.batch_size,)
-        schedule = self.growth_schedule()
-        return tuple(schedule.batch_size(level) for level in range(schedule.num_levels))
+        """The global batch of each stage of the run ((batch_size,) for one)."""
+        return self.schedule.level_batches(self)
 
     def micro_batch(self):
-        """Global batch of one accumulation micro-step; for ProGAN the unit
-        the data comes in, the gcd of the level batches."""
-        if self.progressive:
-            return math.gcd(*self.level_batches())
-        return self.batch_size // self.num_accumulations
+        """Global batch of one accumulation micro-step: the unit the data
+        comes in (for a growing schedule, the gcd of the level batches)."""
+        return self.schedule.micro_batch(self)
 
     def _validate(self):
         """Raises ConfigError on the first bad or inconsistent setting."""
@@ -166,7 +195,8 @@ class TrainConfig:
         self._validate_data(need)
         for name in ("batch_size", "num_accumulations", "d_steps",
                      "grid_columns", "grid_rows", "standing_batch_size",
-                     "keep_checkpoints") + (() if self.progressive else ("num_steps",)):
+                     "keep_checkpoints") + (
+                         () if self.schedule.fixes_num_steps else ("num_steps",)):
             need(getattr(self, name) >= 1, f"--{name} must be >= 1, got "
                                            f"{getattr(self, name)}.")
         for name in ("save_every", "log_every", "sample_every", "eval_every",
@@ -189,21 +219,7 @@ class TrainConfig:
         self._validate_lineage(need)
         need(self.strategy != "tpu" or self.precision != "float16",
              "--precision=float16 is not supported on TPU; use bfloat16.")
-        if self.progressive:
-            self._validate_progressive(need)
-        else:
-            need(not (self.fade_images or self.stable_images or self.level_batch_sizes
-                      or self.level_learning_rates or self.drift
-                      or self.eval_each_resolution),
-                 "--fade_images, --stable_images, --level_batch_sizes, "
-                 "--level_learning_rates, --drift and --eval_each_resolution are "
-                 "Progressive GAN settings; use them with a progan preset (see "
-                 "configs/progan_digits.flags).")
-            group = getattr(self.model, "d_minibatch_stddev", 0)
-            local = self.batch_size // self.num_accumulations
-            need(not group or local % min(group, local) == 0,
-                 f"--d_minibatch_stddev={group}: the micro-batch of {local} images does "
-                 "not split into groups of that size; use a divisor of it.")
+        self._validate_family(need)
         self.check_replicas(1)
 
     def _validate_data(self, need):
@@ -237,37 +253,20 @@ class TrainConfig:
                                           f"{self.ema_decay}.")
         need(self.ortho_reg >= 0, f"--ortho_reg must be >= 0, got {self.ortho_reg}.")
 
-    # Settings a ProGAN run does not use, with the value that means "off".
-    _NOT_PROGRESSIVE = {
-        "num_accumulations": 1, "ortho_reg": 0.0, "optimizer": "adam",
-        "real_target": 1.0, "d_weight_clip": 0.0, "r1_gamma": 0.0, "g_sigma_reg": 0.0,
-        "g_sigma_clamp": 0.0, "g_sigma_clamp_ratio": 0.0, "feature_matching": 0.0,
-        "g_loss_weight": 1.0, "historical_averaging": 0.0, "virtual_batch_norm": 0,
-        "standing_batches": 0, "precision": "float32", "jit_compile": False}
-
-    def _validate_progressive(self, need):
-        for name, off in self._NOT_PROGRESSIVE.items():
+    def _validate_family(self, need):
+        family = self.family
+        for name, off in family.not_applicable.items():
             need(getattr(self, name) == off,
-                 f"--{name}={getattr(self, name)!r} does not apply to Progressive GAN; "
-                 f"set --{name}={off}, or start from --flagfile=configs/progan_digits.flags.")
-        need(self.fade_images > 0 and self.stable_images > 0,
-             "Progressive GAN needs --fade_images and --stable_images > 0 (real images "
-             "per fade-in and per stabilisation; the paper uses 800000 each).")
-        need(self.drift >= 0 and self.class_loss_weight >= 0,
-             "--drift and --class_loss_weight must be >= 0.")
-        levels = self.model.num_levels
-        for name in ("level_batch_sizes", "level_learning_rates"):
-            values = getattr(self, name)
-            need(not values or len(values) == levels,
-                 f"--{name} needs one value per level, {levels} for 4x4 .. "
-                 f"{self.model.resolution}x{self.model.resolution}, got {len(values)}.")
-            need(all(v > 0 for v in values), f"--{name}: every value must be > 0.")
-        steps = self.growth_schedule().steps()
-        need(self.num_steps in (0, steps),
-             f"num_steps={self.num_steps}: a Progressive GAN run's length is set by "
-             f"--fade_images and --stable_images (this schedule takes {steps} steps); "
-             "pass 0 for that.")
-        object.__setattr__(self, "num_steps", steps)
+                 f"--{name}={getattr(self, name)!r} does not apply to {family.title}; "
+                 f"set --{name}={off}"
+                 + (f", or start from --flagfile={family.recipe}." if family.recipe else "."))
+        self.schedule.validate(self, need)
+        if self.schedule.fixes_num_steps:
+            steps = self.schedule.num_steps(self)
+            need(self.num_steps in (0, steps),
+                 f"num_steps={self.num_steps}: a {family.title} run's length is set by "
+                 f"its schedule (this schedule takes {steps} steps); pass 0 for that.")
+            object.__setattr__(self, "num_steps", steps)
 
     def _validate_lineage(self, need):
         for name in ("d_weight_clip", "gp_weight", "r1_gamma", "g_sigma_reg",
@@ -293,20 +292,9 @@ class TrainConfig:
 
     def check_replicas(self, num_replicas):
         """ConfigError unless the batch splits over accumulations x replicas."""
-        if self.progressive:
-            unit = self.micro_batch()
-            if unit % num_replicas:
-                raise ConfigError(
-                    f"The level batches {list(self.level_batches())} (gcd {unit}) do "
-                    f"not split over {num_replicas} replicas; make each a multiple of "
-                    f"{num_replicas}.")
-            return
-        split = self.num_accumulations * num_replicas
-        if self.batch_size % split:
-            raise ConfigError(
-                f"--batch_size={self.batch_size} is not divisible by "
-                f"num_accumulations ({self.num_accumulations}) x replicas "
-                f"({num_replicas}) = {split}.")
+        problem = self.schedule.check_replicas(self, num_replicas)
+        if problem:
+            raise ConfigError(problem)
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -23,8 +23,8 @@ class StepClock:
     number counts compilation. ``images_per_step`` is one batch for every
     step, or a list with each step's batch (a growing model's batch may
     change per level); ``costs`` optionally gives each step's relative cost
-    (batch x side for ProGAN), so the ETA weighs the steps still to come
-    by it instead of counting them alike.
+    (a growing model's batch x side), so the ETA weighs the steps still to
+    come by it instead of counting them alike.
     """
 
     def __init__(self, num_steps, images_per_step, costs=None):
@@ -54,13 +54,10 @@ class StepClock:
         return rate, eta
 
 
-def step_line(step, num_steps, metrics, rate, eta):
-    """The console line of one reported step (with a growing model's
-    resolution and fade-in alpha when the metrics hold ``level``)."""
-    growth = ""
-    if "level" in metrics:
-        side = 4 * 2 ** int(metrics["level"])
-        growth = f"  {side}x{side} alpha {metrics['alpha']:.3f}"
+def step_line(step, num_steps, metrics, rate, eta, position=""):
+    """The console line of one reported step; ``position`` says where a
+    growing run is (the trainer's ``position``, e.g. "16x16 alpha 0.500")."""
+    growth = f"  {position}" if position else ""
     return (f"step {step}/{num_steps}{growth}  d_loss {metrics['d_loss']:.4f}"
             f"  g_loss {metrics['g_loss']:.4f}  D(x) {metrics['d_real']:+.3f}"
             f"  D(G(z)) {metrics['d_fake']:+.3f}  {rate:.1f} img/s"
@@ -68,15 +65,16 @@ def step_line(step, num_steps, metrics, rate, eta):
 
 
 SCALAR_NAMES = {"d_loss": "loss/d", "g_loss": "loss/g", "d_real": "d_output/real",
-                "d_fake": "d_output/fake", "ortho_reg": "loss/ortho_reg",
-                "level": "progressive/level", "alpha": "progressive/alpha"}
+                "d_fake": "d_output/fake", "ortho_reg": "loss/ortho_reg"}
 
 
 def step_scalars(metrics, rate):
     """TensorBoard scalars of one reported step: the losses, D's outputs, and
     every other objective term the run has switched on (``objective/<name>``:
-    gradient penalty, R1, feature matching, sigma_0 controls, ...)."""
-    scalars = {SCALAR_NAMES.get(key, f"objective/{key}"): value
+    gradient penalty, R1, feature matching, sigma_0 controls, ...). A metric
+    whose name holds a "/" is a tag already (a trainer's own, such as
+    ``progressive/level``)."""
+    scalars = {key if "/" in key else SCALAR_NAMES.get(key, f"objective/{key}"): value
                for key, value in metrics.items()}
     scalars["throughput/img_per_s"] = rate
     return scalars

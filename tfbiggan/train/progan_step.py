@@ -27,17 +27,19 @@ Per step (the paper's code, ``train.py`` and ``loss.py``):
 Each replica scales its loss by 1 / num_replicas (Keras all-reduces
 gradients with SUM), so N replicas apply the gradient of the global batch.
 """
-import keras
 import tensorflow as tf
 
 from tfbiggan.losses import get_loss
 from tfbiggan.layers.resampling import upsample2x
-from tfbiggan.models.progan import ProGANDiscriminator, ProGANGenerator, real_images_at
+from tfbiggan.models.progan import real_images_at
 from tfbiggan.penalties import drift_penalty, gradient_penalty
-from tfbiggan.train.ema import GeneratorEMA
 from tfbiggan.train.noise import replica_latents, replica_uniform
 from tfbiggan.train.progressive import FADE
-from tfbiggan.train.step import in_chunks
+from tfbiggan.train.trainer_base import TrainerBase
+
+
+# The metrics (and TensorBoard tags) that say where the growth is.
+LEVEL, ALPHA = "progressive/level", "progressive/alpha"
 
 
 def phase_index(phase):
@@ -81,59 +83,33 @@ class LevelView:
         return images
 
 
-class ProGANTrainer:
-    """Models, optimizers and the compiled training iteration of ProGAN.
-
-    The same interface as ``tfbiggan.train.step.Trainer`` for
-    ``TrainingRun``; ``phase()`` tells where the run is.
+class ProGANTrainer(TrainerBase):
+    """ProGAN's growth and compiled iteration per level, on TrainerBase's
+    models, optimizers and EMA; ``phase()`` tells where the run is.
 
     Args:
-      config: a TrainConfig with a ProGANConfig model.
+      config: a TrainConfig with a ProGANConfig model (and GrowthSettings).
       strategy: any tf.distribute.Strategy.
       log: callable(str) for console lines.
     """
-    uses_standing_stats = False
 
     def __init__(self, config, strategy, log=None):
-        config.check_replicas(strategy.num_replicas_in_sync)
-        self.config = config
-        self.strategy = strategy
-        self.num_replicas = strategy.num_replicas_in_sync
-        self.schedule = config.growth_schedule()
+        super().__init__(config, strategy, log)
+        self.schedule = config.schedule.growth_schedule(config)
         self.unit = config.micro_batch()
         self.local_batch = self.unit // self.num_replicas  # of one data unit
-        self.log = log or (lambda message: print(message, flush=True))
         self.loss = get_loss(config.loss)
-        cfg = config
         with strategy.scope():
-            self.generator = ProGANGenerator(cfg.model, name="generator")
-            self.discriminator = ProGANDiscriminator(cfg.model, name="discriminator")
-            self.ema_generator = ProGANGenerator(cfg.model, name="ema_generator")
-            for model in (self.generator, self.discriminator, self.ema_generator):
-                model.build()
-            self.g_optimizer = keras.optimizers.Adam(cfg.g_lr, beta_1=cfg.beta1,
-                                                     beta_2=cfg.beta2, epsilon=cfg.adam_epsilon)
-            self.d_optimizer = keras.optimizers.Adam(cfg.d_lr, beta_1=cfg.beta1,
-                                                     beta_2=cfg.beta2, epsilon=cfg.adam_epsilon)
-            self.g_optimizer.build(self.generator.trainable_variables)
-            self.d_optimizer.build(self.discriminator.trainable_variables)
-            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
             self.images_shown = tf.Variable(0, dtype=tf.int64, trainable=False,
                                             name="images_shown")
             self.optimizer_phase = tf.Variable(-1, dtype=tf.int64, trainable=False,
                                                name="optimizer_phase")
-            self.ema_generator.set_weights(self.generator.get_weights())
-        self.ema = GeneratorEMA(self.ema_generator, self.generator, cfg.ema_decay,
-                                cfg.ema_start)
         self._functions = {}
         self._images_before = None  # images shown before the last step
 
-    def checkpoint_objects(self):
-        """What a checkpoint holds besides the data iterator."""
-        return dict(generator=self.generator, discriminator=self.discriminator,
-                    ema_generator=self.ema_generator, g_optimizer=self.g_optimizer,
-                    d_optimizer=self.d_optimizer, step=self.step,
-                    images_shown=self.images_shown, optimizer_phase=self.optimizer_phase)
+    def extra_checkpoint_objects(self):
+        """Where the growth is, and which phase the optimizers' state is of."""
+        return dict(images_shown=self.images_shown, optimizer_phase=self.optimizer_phase)
 
     def phase(self):
         """The schedule's Phase at the images shown so far."""
@@ -141,9 +117,9 @@ class ProGANTrainer:
 
     def step_workload(self):
         """(each step's batch, its relative cost) for the ETA. The cost is
-        batch x side: measured on the 2-core CPU demo, each level takes about
-        twice the time per image of the one below (feature maps halve as the
-        side doubles, and small convolutions are overhead-bound)."""
+        batch x side: each level takes about twice the time per image of the
+        one below (feature maps halve as the side doubles, and small
+        convolutions are overhead-bound; WORKSPACE.md has the measurement)."""
         levels = self.schedule.step_levels()
         batches = [self.schedule.batch_size(l) for l in levels]
         side = self.config.model.level_resolution
@@ -175,19 +151,20 @@ class ProGANTrainer:
         return logits[:, 0], (logits[:, 1:] if self.config.model.label_size else None)
 
     def _class_loss(self, logits, y):
-        if logits is None or not self.config.class_loss_weight:
+        weight = self.config.schedule.class_loss_weight
+        if logits is None or not weight:
             return 0.0
-        return self.config.class_loss_weight * tf.reduce_mean(
+        return weight * tf.reduce_mean(
             tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
 
-    def _d_replica_step(self, step, salt, images, y, level, alpha):
+    def _d_replica_step(self, step, stream, images, y, level, alpha):
         cfg = self.config
         final = cfg.model.num_levels - 1
         reals = real_images_at(images, level, alpha, final)
-        z, _ = replica_latents(cfg.seed, step, salt, self._batch_local(level),
+        z, _ = replica_latents(cfg.seed, step, stream, self._batch_local(level),
                                self.num_replicas, cfg.model.z_dim, cfg.model.num_classes)
         fakes = self.generator(z, y, level=level, alpha=alpha, training=True)
-        epsilon = replica_uniform(cfg.seed, step, salt, self._batch_local(level),
+        epsilon = replica_uniform(cfg.seed, step, stream, self._batch_local(level),
                                   self.num_replicas)
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
@@ -203,9 +180,9 @@ class ProGANTrainer:
                     reals, fakes, epsilon)
                 objective += cfg.gp_weight * penalty
                 report["gradient_penalty"] = penalty
-            if cfg.drift:
+            if cfg.schedule.drift:
                 drift = drift_penalty(real_scores)
-                objective += cfg.drift * drift
+                objective += cfg.schedule.drift * drift
                 report["drift"] = drift
             if real_classes is not None:
                 classes = (self._class_loss(real_classes, y)
@@ -241,7 +218,6 @@ class ProGANTrainer:
     def _iteration(self, iterator, alpha, level, units):
         """One step at ``level`` (a Python int) with ``alpha`` (a tensor)."""
         step = self.step.read_value()
-        mean = tf.distribute.ReduceOp.MEAN
         metrics = {}
         d_step, g_step = self._d_replica_step, self._g_replica_step
         for i in range(self.config.d_steps):
@@ -250,12 +226,8 @@ class ProGANTrainer:
                 lambda *batches: d_step(step, i, tf.concat([b[0] for b in batches], 0),
                                         tf.concat([b[1] for b in batches], 0), level, alpha),
                 args=tuple(parts))
-            for key, value in out.items():
-                metrics[key] = metrics.get(key, 0.0) + self.strategy.reduce(
-                    mean, value, axis=None) / self.config.d_steps
-        out = self.strategy.run(g_step, args=(step, level, alpha))
-        for key, value in out.items():
-            metrics[key] = self.strategy.reduce(mean, value, axis=None)
+            self.reduce_mean(out, metrics, 1.0 / self.config.d_steps)
+        self.reduce_mean(self.strategy.run(g_step, args=(step, level, alpha)), metrics)
         self.ema.update(step)
         self.step.assign_add(1)
         return metrics
@@ -282,28 +254,43 @@ class ProGANTrainer:
 
     def iteration(self, iterator):
         """Runs one step on a distributed iterator; metrics as Python floats,
-        with the step's ``level`` (0 = 4x4) and ``alpha``."""
+        with the step's level (0 = 4x4) and alpha (``LEVEL``, ``ALPHA``)."""
         self._images_before = int(self.images_shown.numpy())
         phase = self.schedule.phase(self._images_before)
         self._enter_phase(phase)
         metrics = self._function(phase.level)(iterator, tf.constant(phase.alpha, tf.float32))
         self.images_shown.assign_add(self.schedule.batch_size(phase.level))
         metrics = {k: float(v) for k, v in metrics.items()}
-        metrics.update(level=float(phase.level), alpha=float(phase.alpha))
+        metrics.update({LEVEL: float(phase.level), ALPHA: float(phase.alpha)})
         return metrics
+
+    def position(self, metrics):
+        """``16x16 alpha 0.500``: the step's resolution and fade-in alpha."""
+        side = self.config.model.level_resolution(int(metrics[LEVEL]))
+        return f"{side}x{side} alpha {metrics[ALPHA]:.3f}"
 
     # --- outputs ------------------------------------------------------------
 
-    def sample(self, z, y, truncation=None, level=None):
-        """EMA images at ``level`` (default: the current one) and its alpha,
-        in chunks of the per-replica batch: numpy [N, r, r, 3]."""
+    def sample(self, z, y, truncation=None):
+        """EMA images where the run is (its level and alpha): numpy [N, r, r, 3]."""
         if truncation is not None:
             raise ValueError("Progressive GAN has no truncation (no batch norm).")
         phase = self.phase()
-        alpha = phase.alpha if level is None or level == phase.level else 1.0
-        level = phase.level if level is None else level
-        return in_chunks(lambda zc, yc: self.ema_generator(zc, yc, level=level, alpha=alpha),
-                         z, y, self.local_batch)
+        return self._sample_at(z, y, phase.level, phase.alpha)
+
+    def sample_level(self, z, y, level):
+        """EMA images of a finished ``level`` (alpha 1, or the current alpha
+        when the run is still at that level): numpy [N, r, r, 3]."""
+        phase = self.phase()
+        return self._sample_at(z, y, level, phase.alpha if level == phase.level else 1.0)
+
+    def _sample_at(self, z, y, level, alpha):
+        return self.sample_in_chunks(
+            lambda zc, yc: self.ema_generator(zc, yc, level=level, alpha=alpha), z, y,
+            self.local_batch)
+
+    def level_resolution(self, level):
+        return self.config.model.level_resolution(level)
 
     def eval_generator(self, level=None):
         """What the evaluation hook scores: the EMA generator where the run is,
@@ -312,7 +299,3 @@ class ProGANTrainer:
             return LevelView(self.ema_generator, level, 1.0)
         phase = self.phase()
         return LevelView(self.ema_generator, phase.level, phase.alpha)
-
-    def monitored_singular_values(self):
-        """No spectral quantities are watched for ProGAN."""
-        return {}

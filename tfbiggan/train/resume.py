@@ -41,14 +41,15 @@ FREE_SETTINGS = frozenset({
     "save_every", "keep_checkpoints", "checkpoint_data_iterator", "log_every",
     "sample_every", "grid_columns", "grid_rows", "standing_batches",
     "standing_batch_size", "eval_every", "eval_num_samples", "eval_extractor",
-    "eval_cache_dir", "eval_each_resolution", "singular_values_every",
-    "data.data_dir", "data.manual_dir"})
+    "eval_cache_dir", "schedule.eval_each_resolution", "singular_values_every",
+    "data.data_dir", "data.manual_dir", "preset", "model_dir"})
 # Settings that decide which examples the data stream yields, in which order.
 STREAM_SETTINGS = frozenset({"data.name", "data.split", "data.folder",
                              "data.shuffle_buffer", "data.skip_bad_images", "seed"})
 # Settings whose change leaves the stream but not the iterator's saved state.
-ITERATOR_SETTINGS = frozenset({"batch_size", "num_accumulations", "level_batch_sizes",
-                               "strategy", "checkpoint_data_iterator"})
+ITERATOR_SETTINGS = frozenset({"batch_size", "num_accumulations",
+                               "schedule.level_batch_sizes", "strategy",
+                               "checkpoint_data_iterator"})
 # The checkpoint object that counts the examples drawn so far (all replicas).
 DATA_POSITION = "data_position"
 DATA_SKIP = "data_skip"
@@ -73,6 +74,17 @@ def _flat(settings, prefix=""):
     return out
 
 
+def _grouped(saved, requested):
+    """``saved`` with the schedule settings that records before 0.2 kept at
+    the top level moved into its ``schedule`` group."""
+    group = requested.get("schedule") or {}
+    if "schedule" in saved or not any(name in saved for name in group):
+        return saved
+    saved = dict(saved)
+    saved["schedule"] = {name: saved.pop(name) for name in group if name in saved}
+    return saved
+
+
 def setting_changes(saved, requested):
     """{name: (saved value, requested value)} of the settings that differ.
 
@@ -80,7 +92,7 @@ def setting_changes(saved, requested):
     A setting the saved record lacks (written by an older version) is not
     compared.
     """
-    old, new = _flat(saved), _flat(requested)
+    old, new = _flat(_grouped(saved, requested)), _flat(requested)
     return {name: (old[name], value) for name, value in sorted(new.items())
             if name in old and old[name] != value}
 

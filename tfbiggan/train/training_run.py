@@ -3,9 +3,13 @@ sample grids and the evaluation hook, in one model directory.
 
 Sample grids come from the EMA generator on fixed z (truncnorm(-2, 2)) and one
 row per class: during training with the moving statistics (``truncation=None``),
-at the end with the standing statistics at truncation 1.0. A Progressive GAN
-run (``tfbiggan.train.progan_step``) also writes one grid per resolution when
-that resolution's training ends (``samples/resolution_RxR.png``).
+at the end with the standing statistics at truncation 1.0. A growing run
+(a trainer whose ``finished_level()`` reports stages, such as Progressive
+GAN's) also writes one grid per resolution when that resolution's training
+ends (``samples/resolution_RxR.png``).
+
+The trainer is the model family's (``tfbiggan.families``), used only through
+the interface of ``tfbiggan.train.trainer_base.TrainerBase``.
 """
 import dataclasses
 import math
@@ -28,11 +32,9 @@ from tfbiggan.run.files import atomic_write
 from tfbiggan.train import monitor
 from tfbiggan.train.cluster import Preempted, Preemption, cluster_failure, is_cluster_failure
 from tfbiggan.train.faults import checkpoint_write_error, non_finite_loss
-from tfbiggan.train.progan_step import ProGANTrainer
 from tfbiggan.train.resume import (DATA_POSITION, DATA_SKIP, ITERATOR_STRATEGIES, DataResume,
                                    describe, plan_resume)
 from tfbiggan.train.signals import StopSignals
-from tfbiggan.train.step import Trainer
 from tfbiggan.train.strategy import is_chief, task_id
 
 EvalHook = Callable[[int, object], dict]  # (step, generator) -> metrics
@@ -75,8 +77,7 @@ class TrainingRun:
         self.chief = is_chief(strategy)
         self.multiworker = config.strategy == "multiworker"
         self.resume = resume or plan_resume(model_dir, config)
-        trainer_class = ProGANTrainer if config.progressive else Trainer
-        self.trainer = trainer_class(config, strategy, log=self.log)
+        self.trainer = config.family.load_trainer()(config, strategy, log=self.log)
         if config.jit_compile:
             self.trainer.enable_jit()
         # Real examples drawn so far (all replicas): how a resume that cannot
@@ -192,14 +193,14 @@ class TrainingRun:
 
     def write_grid(self, step, truncation=None, final=False, level=None):
         """Writes the EMA sample grid PNG and ``samples.png`` (chief only);
-        with ``level`` (ProGAN), the grid of that resolution instead."""
+        with ``level`` (a growing run), the grid of that resolution instead."""
         if not self.chief:
             return None
         if level is None:
             images = self.trainer.sample(self.grid_z, self.grid_y, truncation)
             path = self.layout.sample_grid(None if final else step)
         else:
-            images = self.trainer.sample(self.grid_z, self.grid_y, level=level)
+            images = self.trainer.sample_level(self.grid_z, self.grid_y, level)
             path = self.layout.resolution_grid(int(images.shape[1]))
         scale = max(1, 96 // int(images.shape[1]))
         path = save_image_grid(images, path, self.grid_rows, scale=scale)
@@ -219,24 +220,23 @@ class TrainingRun:
 
     def _report(self, step, metrics, clock):
         rate, eta = clock.report(step)
-        self.log(monitor.step_line(step, self.config.num_steps, metrics, rate, eta))
+        self.log(monitor.step_line(step, self.config.num_steps, metrics, rate, eta,
+                                   self.trainer.position(metrics)))
         scalars = monitor.step_scalars(metrics, rate)
         if self.chief:
-            t = self.trainer
-            scalars.update(monitor.learning_rates(t.g_optimizer, t.d_optimizer))
-            scalars.update(t.monitored_singular_values())
+            scalars.update(self.trainer.monitored_scalars())
         self._log_scalars(step, scalars)
 
     def run_eval(self, step, level=None):
         """Calls the eval hook (chief only) and records its results; with
-        ``level`` (ProGAN), on that level's images, upsampled."""
+        ``level`` (a growing run), on that level's images, upsampled."""
         if self.eval_hook is None or not self.chief:
             return None
         start = time.time()
         generator = self.trainer.eval_generator(level)
         results = {k: float(v) for k, v in self.eval_hook(step, generator).items()}
         if level is not None:
-            results["resolution"] = float(self.config.model.level_resolution(level))
+            results["resolution"] = float(self.trainer.level_resolution(level))
         self.log(f"eval step {step}: " + "  ".join(
             f"{k} {v:.4g}" for k, v in results.items())
             + f"  ({format_duration(time.time() - start)})")
@@ -319,15 +319,14 @@ class TrainingRun:
             if cfg.log_every and (step % cfg.log_every == 0 or step == cfg.num_steps):
                 self._report(step, metrics, clock)
             if due(cfg.singular_values_every) and self.chief:
-                self._log_scalars(step, monitor.weight_singular_values(
-                    (trainer.generator, trainer.discriminator)))
+                self._log_scalars(step, trainer.weight_spectra())
             finished = trainer.finished_level()
             if finished is not None:
                 path = self.write_grid(step, level=finished)
                 if path:
                     self.log(f"Resolution {path.rsplit('_', 1)[-1][:-4]} done at step "
                              f"{step}: sample grid {path}.")
-                if cfg.eval_each_resolution and step < cfg.num_steps:
+                if cfg.schedule.eval_each_level and step < cfg.num_steps:
                     self.run_eval(step, level=finished)  # the last is finish()'s
             if due(cfg.save_every):
                 self.save()
@@ -378,8 +377,8 @@ class TrainingRun:
     def finish(self, metrics=None):
         """Standing statistics for the EMA generator, final checkpoint, grid, eval.
 
-        With ``standing_batches=0`` (and for ProGAN, which has no batch norm)
-        no standing statistics are computed and the final grid uses the moving
+        With ``standing_batches=0`` (and for a family without batch norm) no
+        standing statistics are computed and the final grid uses the moving
         averages.
         """
         step = int(self.trainer.step.numpy())
