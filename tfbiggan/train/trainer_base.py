@@ -138,7 +138,10 @@ class TrainerBase:
                     **self.extra_checkpoint_objects())
 
     def sample(self, z, y, truncation=None):
-        """EMA images for z, y: numpy [N, R, R, 3]."""
+        """EMA images for z, y: numpy [N, R, R, 3]; ``truncation`` only for a
+        generator with standing statistics."""
+        if truncation is None:
+            return self.sample_in_chunks(lambda zc, yc: self.ema_generator(zc, yc), z, y)
         return self.sample_in_chunks(
             lambda zc, yc: self.ema_generator(zc, yc, truncation=truncation), z, y)
 
