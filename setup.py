@@ -3,7 +3,12 @@
 Pins follow ../shared/reference/toolchain.md (TF 2.21 family). The reasons for
 each dependency are in WORKSPACE.md.
 """
+import re
+
 from setuptools import find_packages, setup
+
+with open("tfbiggan/__init__.py", encoding="utf-8") as f:
+    VERSION = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
 
 INSTALL_REQUIRES = [
     "tensorflow==2.21.0",
@@ -48,7 +53,7 @@ EXTRAS = {
 
 setup(
     name="tfbiggan",
-    version="0.1.0",
+    version=VERSION,
     description="BigGAN and BigGAN-deep for TensorFlow 2 and Keras 3",
     packages=find_packages(include=["tfbiggan", "tfbiggan.*", "hub_export", "hub_export.*"]),
     # hub_export/js holds Node scripts (data, not a Python package).

@@ -13,8 +13,8 @@ import numpy as np
 from hub_export.contract import (NON_FINITE_HINT, NON_FINITE_NOTE, SHAPE_NOTE,
                                  TRUNCATION_NOTE, discriminator_specs, generator_specs)
 from hub_export.interface import ExportInterface
-from tfbiggan.truncation import (NUM_TRUNCATION_POINTS, TFHUB_TRUNCNORM_BOUND,
-                                 TRUNCATION_RANGE, one_hot, truncated_normal)
+from tfbiggan.sampling import TFHUB_TRUNCNORM_BOUND, one_hot, truncated_normal
+from tfbiggan.truncation import NUM_TRUNCATION_POINTS, TRUNCATION_RANGE
 
 # The self-check's truncations: the grid's first point after 0, one between
 # two grid points, and the end point.

@@ -22,7 +22,7 @@ import numpy as np
 
 from hub_export.contract import (DISCRIMINATOR_SIGNATURE, LOGITS_KEY, OUTPUT_KEY,
                                  SIGNATURE)
-from tfbiggan.truncation import one_hot, tfhub_truncated_z
+from tfbiggan.sampling import one_hot, tfhub_truncated_z
 
 DEFAULT_BATCHES = (1, 3)
 # 0.55 falls between two points of a 0.02 truncation grid, 1.0 is the end point.

@@ -6,7 +6,7 @@
 Writes ``DIR/model.json`` plus weight shards of at most 4 MiB (signature
 ``default``; outputs keep their names, so ``model.execute(...)`` returns
 ``{default: images}``), then runs the model in Node with plain
-``@tensorflow/tfjs`` 4.22.0 (pure-JS CPU backend) through
+``@tensorflow/tfjs`` (``TFJS_VERSION``; pure-JS CPU backend) through
 ``hub_export/js/run_graph_model.mjs`` on seeded random z, one-hot y and a
 couple of truncation values at two batch sizes, and compares with the
 SavedModel. Float32 weights must match within 1e-4. ``--quantize=float16``
@@ -16,16 +16,16 @@ expected within 2e-2 of the SavedModel, reported, and a failure only with
 
 Needs, besides TensorFlow:
 
-* the converter: ``pip install --no-deps tensorflowjs==4.22.0`` and
+* the converter: ``pip install --no-deps tensorflowjs==TFJS_VERSION`` and
   ``pip install jax==0.10.2 jaxlib==0.10.2 flax==0.12.8``.
-  ``tensorflowjs`` 4.22.0 pins ``tensorflow-decision-forests``, whose releases
+  ``tensorflowjs`` of that version pins ``tensorflow-decision-forests``, whose releases
   neither install nor import next to TF 2.21, and its SavedModel converter
   imports that module unconditionally although only decision-forest models use
   it. The conversion therefore runs in a child Python process that first
   registers an empty stand-in module under that name; this process is left
   untouched.
 * Node.js >= 18 and ``npm ci`` in the repository root (``package.json`` pins
-  ``@tensorflow/tfjs`` 4.22.0).
+  ``@tensorflow/tfjs`` of the same version).
 """
 import importlib.util
 import json
@@ -51,10 +51,11 @@ TOLERANCE = 1e-4
 QUANTIZE = ("float16",)
 QUANTIZED_TOLERANCES = {"float16": 2e-2}
 TFJS_VERSION = "4.22.0"
-CONVERTER_INSTALL = ("pip install --no-deps tensorflowjs==4.22.0 && pip install "
+CONVERTER_INSTALL = (f"pip install --no-deps tensorflowjs=={TFJS_VERSION} && pip install "
                      "jax==0.10.2 jaxlib==0.10.2 flax==0.12.8")
 NODE_INSTALL = "apt-get install -y nodejs npm  (Node.js >= 18)"
-NPM_INSTALL = "npm ci  (in the repository root; package.json pins @tensorflow/tfjs 4.22.0)"
+NPM_INSTALL = ("npm ci  (in the repository root; package.json pins @tensorflow/tfjs "
+               f"{TFJS_VERSION})")
 
 _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parent      # .../hub_export
 _REPO_ROOT = _PACKAGE_ROOT.parent                            # holds hub_export/

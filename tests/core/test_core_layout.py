@@ -95,11 +95,18 @@ def test_no_source_file_is_over_400_lines(package):
 
 
 @pytest.mark.parametrize("pattern, home", [
-    (r"\* truncated_normal\(", "tfbiggan/truncation.py"),   # t * truncnorm(-2, 2)
+    (r"\* truncated_normal\(", "tfbiggan/sampling.py"),   # t * truncnorm(-2, 2)
     (r"^NUM_TRUNCATION_POINTS = ", "tfbiggan/truncation.py"),
     (r"^def truncation_grid\(", "tfbiggan/truncation.py"),
-    (r"^def tfhub_truncated_z\(", "tfbiggan/truncation.py"),
-    (r"^def one_hot\(", "tfbiggan/truncation.py"),
+    (r"^def tfhub_truncated_z\(", "tfbiggan/sampling.py"),
+    (r"^def one_hot\(", "tfbiggan/sampling.py"),
+    (r"^def sample_latents\(", "tfbiggan/sampling.py"),
+    (r"^def in_chunks\(", "tfbiggan/train/trainer_base.py"),
+    (r"^EVAL_BATCH_SIZE = ", "tfbiggan/evaluate/generate.py"),
+    (r"^MIN_EVAL_SAMPLES = ", "tfbiggan/evaluate/scoring.py"),
+    (r"^__version__ = ", "tfbiggan/__init__.py"),
+    (r"^FAMILIES = ", "tfbiggan/families.py"),
+    (r"^def setting\(", "tfbiggan/settings.py"),
     (r"^STANDING_BATCHES = ", "tfbiggan/models/biggan/standing.py"),
     (r"^STANDING_BATCH_SIZE = ", "tfbiggan/models/biggan/standing.py"),
     (r"^CONFIG_FILE = ", "tfbiggan/run/layout.py"),
@@ -112,9 +119,29 @@ def test_no_source_file_is_over_400_lines(package):
     (r'^SIGNATURE = "default"', "hub_export/contract.py"),
 ])
 def test_each_concept_is_defined_once(pattern, home):
+    """Its definition (an assignment or a def) is in one module."""
     found = []
     for path in _modules().values():
         with open(path, encoding="utf-8") as f:
             if any(re.search(pattern, line) for line in f):
                 found.append(os.path.relpath(path, REPO))
     assert found == [home], found
+
+
+@pytest.mark.parametrize("pattern, home", [
+    (r"4\.22\.0", "hub_export/tfjs.py"),               # TFJS_VERSION
+    (r"\b7919\b", "tfbiggan/train/monitor.py"),          # GRID_SEED_OFFSET
+    (r"batch_size=100\b|or 100\b|default 100\b", None),  # EVAL_BATCH_SIZE
+    # A family's architecture name: its registry entry and its own config.
+    (r"\"progan\"|'progan'", ("tfbiggan/families.py", "tfbiggan/models/progan/config.py")),
+])
+def test_each_value_is_written_once(pattern, home):
+    """A value itself, written anywhere in a module (code, strings or
+    docstrings), appears only in its home; elsewhere the name is used."""
+    found = []
+    for path in _modules().values():
+        with open(path, encoding="utf-8") as f:
+            if re.search(pattern, f.read()):
+                found.append(os.path.relpath(path, REPO))
+    homes = [] if home is None else [home] if isinstance(home, str) else list(home)
+    assert found == homes, found

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan.truncation import (NUM_TRUNCATION_POINTS, check_truncation, grid_indices,
+from tfbiggan.truncation import (NUM_TRUNCATION_POINTS, check_truncation,
                                  interpolation_weights, one_hot, tfhub_truncated_z,
                                  truncated_normal, truncation_grid)
 
@@ -78,14 +78,8 @@ def test_weights_are_a_hat_function_that_sums_to_one():
     np.testing.assert_allclose(interpolation_weights(-0.3).numpy(), np.eye(51)[0], atol=1e-6)
 
 
-def test_check_truncation_and_grid_indices():
+def test_check_truncation():
     assert check_truncation(None) is None and check_truncation(1) == 1.0
     for bad in (-0.01, 1.01, 2):
         with pytest.raises(ValueError, match=r"truncation must be in \[0, 1\]"):
             check_truncation(bad)
-    assert grid_indices(0.5) == [25] and grid_indices(0.0) == [0] and grid_indices(1.0) == [50]
-    assert grid_indices(0.55) == [27, 28] and grid_indices(0.02) == [1]
-    # The indices are where the weights are non-zero.
-    for t in (0.013, 0.3, 0.77, 0.999):
-        weights = interpolation_weights(t).numpy()
-        assert grid_indices(t) == [int(i) for i in np.flatnonzero(weights > 1e-6)]

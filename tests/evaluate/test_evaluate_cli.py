@@ -16,7 +16,7 @@ from tfbiggan.evaluate.pictures import class_grid, class_interpolation, class_mi
 from tfbiggan.models import Generator, get_preset, has_standing_stats
 from tfbiggan.progress import Progress, format_duration
 from tfbiggan.run import load_run
-from tfbiggan.truncation import one_hot, sample_latents
+from tfbiggan.sampling import one_hot, sample_latents
 
 
 def _png(path):

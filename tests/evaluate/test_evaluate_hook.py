@@ -14,7 +14,7 @@ from tfbiggan.evaluate.references import (get_reference_stats, real_image_batche
 from tfbiggan.evaluate.scoring import metrics_from_outputs
 from tfbiggan.metrics.extractors import ClassifierExtractor
 from tfbiggan.metrics.reference_stats import save_reference_stats
-from tfbiggan.models import Generator, get_preset, has_standing_stats
+from tfbiggan.models import get_preset
 
 EXPECTED_KEYS = {"fid", "inception_score", "inception_score_std", "kid", "kid_std",
                  "precision", "recall", "accuracy", "num_samples"}
@@ -56,7 +56,7 @@ def test_hook_separates_real_like_samples_from_noise(digits_classifier_path,
     config = get_preset("digits")
     hook = make_training_eval_hook(
         config, "digits", None, f"classifier:{digits_classifier_path}",
-        num_samples=200, truncation=None, cache_dir=eval_cache_dir, seed=0)
+        num_samples=200, cache_dir=eval_cache_dir, seed=0)
     assert hook.extractor_name.startswith("digits_classifier:")
     # The reference stats are cached under the extractor's name, and reused.
     assert os.path.isfile(hook.reference_path)
@@ -76,38 +76,16 @@ def test_hook_separates_real_like_samples_from_noise(digits_classifier_path,
     assert [s for s, _ in hook.history] == [0, 1]
 
     again = make_training_eval_hook(
-        config, "digits", None, f"classifier:{digits_classifier_path}", 20, None,
+        config, "digits", None, f"classifier:{digits_classifier_path}", 20,
         eval_cache_dir, 0)
     assert again.reference_path == hook.reference_path
     assert os.path.getmtime(hook.reference_path) == mtime
 
 
-@pytest.mark.slow  # ~25 s
-def test_hook_with_truncation_leaves_the_training_generator_alone(
-        digits_classifier_path, eval_cache_dir):
-    config = get_preset("tiny-deep")
-    generator = Generator(config)
-    generator.build()
-    before = [w.numpy().copy() for w in generator.weights]
-    hook = make_training_eval_hook(
-        config, "digits", None, f"classifier:{digits_classifier_path}",
-        num_samples=20, truncation=0.5, cache_dir=eval_cache_dir, seed=0)
-    hook.standing_batches, hook.standing_batch_size = 2, 8   # keep the test fast
-    results = hook(7, generator)
-    assert set(results) == EXPECTED_KEYS and np.isfinite(results["fid"])
-    assert not has_standing_stats(generator)
-    for old, new in zip(before, generator.weights):
-        np.testing.assert_array_equal(old, new.numpy())
-    # The private copy did get standing statistics for t = 0.5 (grid index 25).
-    bn = hook._copy.batch_norm_layers()[0]
-    assert not np.allclose(bn.standing_variance.numpy()[25], 1.0)
-    np.testing.assert_allclose(bn.standing_variance.numpy()[0], 1.0)
-
-
 def test_hook_needs_enough_samples(digits_classifier_path, eval_cache_dir):
     with pytest.raises(ValueError, match="num_samples"):
         make_training_eval_hook(get_preset("digits"), "digits", None,
-                                  f"classifier:{digits_classifier_path}", 5, None,
+                                  f"classifier:{digits_classifier_path}", 5,
                                   eval_cache_dir, 0)
 
 

@@ -38,3 +38,16 @@ def test_node_run_rejects_missing_model(tmp_path):
     skip_unless_node_packages()
     with pytest.raises(FileNotFoundError, match="No model.json"):
         tfjs.run_in_node(str(tmp_path), [])
+
+
+def test_one_tfjs_version_everywhere():
+    """The converter pin (tests/run.sh), the npm packages (package.json) and
+    the Node script's hint all name hub_export.tfjs.TFJS_VERSION."""
+    from cli_helpers import REPO
+    package = json.load(open(os.path.join(REPO, "package.json")))
+    assert {package["dependencies"][p] for p in package["dependencies"]
+            if p.startswith("@tensorflow/")} == {tfjs.TFJS_VERSION}
+    assert f'"tensorflowjs=={tfjs.TFJS_VERSION}"' in open(os.path.join(REPO, "tests",
+                                                                       "run.sh")).read()
+    script = open(os.path.join(REPO, "hub_export", "js", "run_graph_model.mjs")).read()
+    assert f"@tensorflow/tfjs {tfjs.TFJS_VERSION}" in script

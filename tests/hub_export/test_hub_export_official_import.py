@@ -16,7 +16,7 @@ from hub_export import checks, model_card, official
 from hub_export.biggan import INTERFACE
 from hub_export.contract import DISCRIMINATOR_SIGNATURE, OUTPUT_KEY, SIGNATURE
 from hub_export.official import synthetic
-from tfbiggan.truncation import one_hot, truncated_normal
+from tfbiggan.sampling import one_hot, truncated_normal
 
 TOLERANCE = 1e-3
 GRID_TRUNCATIONS = (0.4, 1.0)

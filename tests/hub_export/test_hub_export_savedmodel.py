@@ -9,7 +9,7 @@ from hub_export import export
 from hub_export.checks import FORBIDDEN_OPS, graph_op_types, self_check
 from hub_export.freeze import nan_where_non_finite
 from hub_export.source import random_source
-from tfbiggan.truncation import one_hot, tfhub_truncated_z
+from tfbiggan.sampling import one_hot, tfhub_truncated_z
 
 Z_DIM, NUM_CLASSES, RES = 16, 4, 32   # the tiny preset
 

@@ -37,7 +37,7 @@ from tfbiggan.cli import entry_point as entry_point_of
 from tfbiggan.errors import InputError
 from tfbiggan.evaluate.classifier import train_dataset_classifier
 from tfbiggan.evaluate.extractors import is_classifier_extractor, resolve_extractor
-from tfbiggan.evaluate.generate import ensure_standing_stats
+from tfbiggan.evaluate.generate import EVAL_BATCH_SIZE, ensure_standing_stats
 from tfbiggan.evaluate.pictures import save_class_grids, save_interpolation_strips
 from tfbiggan.evaluate.plots import plot_truncation_sweep
 from tfbiggan.evaluate.references import get_reference_stats, reference_summary
@@ -78,8 +78,9 @@ def define_flags(fv):
     flags.DEFINE_list("truncations", [str(t) for t in DEFAULT_SWEEP_TRUNCATIONS],
                       "Truncations for sweep and grid ('none' allowed).", **f)
     flags.DEFINE_integer("batch_size", None,
-                         "Generator batch size (default 100); for `standing`, samples per "
-                         f"batch (default {STANDING_BATCH_SIZE}).", lower_bound=1, **f)
+                         f"Generator batch size (default {EVAL_BATCH_SIZE}); for `standing`, "
+                         f"samples per batch (default {STANDING_BATCH_SIZE}).",
+                         lower_bound=1, **f)
     flags.DEFINE_integer("num_batches", STANDING_BATCHES,
                          "standing: batches averaged per truncation.", lower_bound=1, **f)
     flags.DEFINE_integer("standing_batches", STANDING_BATCHES,
@@ -242,7 +243,7 @@ def cmd_metrics(fv):
     extractor, reference, summary = _extractor_and_reference(fv, run, dataset)
     result = evaluate_generator(
         generator, extractor, reference, fv.num_samples, truncation,
-        fv.batch_size or 100, fv.seed, progress=True,
+        fv.batch_size or EVAL_BATCH_SIZE, fv.seed, progress=True,
         intra_fid=fv.intra_fid)
     path = os.path.join(_output_dir(fv), f"metrics_step{run.step}_t{_tag(truncation)}.json")
     write_json(path, {**_header(fv, run, dataset, extractor, summary), "metrics": result})
@@ -257,7 +258,7 @@ def cmd_sweep(fv):
     _standing(fv, generator, truncations)
     extractor, reference, summary = _extractor_and_reference(fv, run, dataset)
     results = truncation_sweep(generator, extractor, reference, truncations,
-                               fv.num_samples, fv.batch_size or 100,
+                               fv.num_samples, fv.batch_size or EVAL_BATCH_SIZE,
                                fv.seed, intra_fid=fv.intra_fid)
     base = os.path.join(_output_dir(fv), f"sweep_step{run.step}")
     write_json(base + ".json", {**_header(fv, run, dataset, extractor, summary),

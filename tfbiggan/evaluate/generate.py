@@ -19,7 +19,11 @@ import tensorflow as tf
 from tfbiggan.models import (STANDING_BATCH_SIZE, STANDING_BATCHES,
                              accumulate_standing_stats, has_standing_stats)
 from tfbiggan.progress import Progress
-from tfbiggan.truncation import check_truncation, one_hot, sample_latents, truncation_grid
+from tfbiggan.sampling import one_hot, sample_latents
+from tfbiggan.truncation import check_truncation, truncation_grid
+
+# Images per generator call when scoring (small enough for any preset on one device).
+EVAL_BATCH_SIZE = 100
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ class GeneratorRunner:
         self._with_truncation = with_truncation
         self._with_moving_stats = with_moving_stats
 
-    def __call__(self, z, y, truncation=None, batch_size=100, progress=None):
+    def __call__(self, z, y, truncation=None, batch_size=EVAL_BATCH_SIZE, progress=None):
         truncation = check_truncation(truncation)
         z = np.asarray(z, np.float32)
         y = np.asarray(y, np.float32)
@@ -91,7 +95,7 @@ class GeneratorRunner:
         return np.concatenate(out)
 
 
-def generate_images(generator, num_samples, truncation=None, batch_size=100,
+def generate_images(generator, num_samples, truncation=None, batch_size=EVAL_BATCH_SIZE,
                     seed=0, labels=None, progress=None, runner=None):
     """Samples the generator for balanced (or given) classes.
 

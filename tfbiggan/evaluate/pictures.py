@@ -5,7 +5,8 @@ import numpy as np
 
 from tfbiggan.evaluate.generate import GeneratorRunner
 from tfbiggan.evaluate.png import save_image_grid
-from tfbiggan.truncation import check_truncation, one_hot, sample_latents
+from tfbiggan.sampling import one_hot, sample_latents
+from tfbiggan.truncation import check_truncation
 
 
 def class_grid(generator, classes, samples_per_class, truncation, seed=0,

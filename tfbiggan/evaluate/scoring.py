@@ -9,7 +9,7 @@ import numpy as np
 
 from tfbiggan import metrics as M
 from tfbiggan.evaluate.extractors import is_classifier_extractor
-from tfbiggan.evaluate.generate import GeneratorRunner, generate_images
+from tfbiggan.evaluate.generate import EVAL_BATCH_SIZE, GeneratorRunner, generate_images
 from tfbiggan.evaluate.references import real_image_batches
 from tfbiggan.models import has_standing_stats
 from tfbiggan.progress import Progress
@@ -83,8 +83,8 @@ def metrics_from_outputs(outputs, labels, reference, extractor_name,
 
 
 def evaluate_generator(generator, extractor, reference, num_samples=1000,
-                       truncation=None, batch_size=100, seed=0, progress=False,
-                       runner=None, **metric_options):
+                       truncation=None, batch_size=EVAL_BATCH_SIZE, seed=0,
+                       progress=False, runner=None, **metric_options):
     """Generates `num_samples` images and computes their metrics.
 
     Returns `metrics_from_outputs`' dict plus "truncation" (float or None).
@@ -141,7 +141,7 @@ def against_floor(generator, extractor, reference, dataset, resolution, truncati
 
 
 def truncation_sweep(generator, extractor, reference, truncations=DEFAULT_SWEEP_TRUNCATIONS,
-                     num_samples=1000, batch_size=100, seed=0, progress=True,
+                     num_samples=1000, batch_size=EVAL_BATCH_SIZE, seed=0, progress=True,
                      **metric_options):
     """Metrics at each truncation (the paper's quality/diversity curve).
 

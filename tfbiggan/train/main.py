@@ -230,7 +230,7 @@ def run(fv, eval_hook=None):
         eval_hook = make_training_eval_hook(
             config.model, dataset=config.data.name, data_dir=config.data.data_dir,
             extractor=config.eval_extractor, num_samples=config.eval_num_samples,
-            truncation=None, cache_dir=config.eval_cache_dir, seed=config.seed)
+            cache_dir=config.eval_cache_dir, seed=config.seed)
     return TrainingRun(config, strategy, model_dir, eval_hook=eval_hook,
                        data=source, resume=resume).train()
 

@@ -13,7 +13,11 @@ import tensorflow as tf
 
 from tfbiggan.layers import top_singular_values
 from tfbiggan.progress import format_duration
-from tfbiggan.truncation import one_hot, tfhub_truncated_z
+from tfbiggan.sampling import one_hot, tfhub_truncated_z
+
+# The sample grid's z comes from its own stream (seed + this offset), apart
+# from the training noise, so the grid stays fixed whatever training draws.
+GRID_SEED_OFFSET = 7919
 
 
 class StepClock:
@@ -126,5 +130,5 @@ def fixed_grid_inputs(model_config, rows, columns, seed):
     rows = min(rows, model_config.num_classes)
     classes = np.round(np.linspace(0, model_config.num_classes - 1, rows)).astype(int)
     labels = np.repeat(classes, columns)
-    z = tfhub_truncated_z(len(labels), model_config.z_dim, 1.0, seed=seed + 7919)
+    z = tfhub_truncated_z(len(labels), model_config.z_dim, 1.0, seed=seed + GRID_SEED_OFFSET)
     return z, one_hot(labels, model_config.num_classes), rows

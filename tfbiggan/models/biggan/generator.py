@@ -111,7 +111,7 @@ class Generator(keras.Model):
         if y.shape.rank != 2 or y.shape[-1] != cfg.num_classes:
             raise ValueError(
                 f"y must be [batch, {cfg.num_classes}] (one-hot or soft class "
-                f"weights), got {y.shape}. Use tfbiggan.truncation.one_hot(labels, "
+                f"weights), got {y.shape}. Use tfbiggan.sampling.one_hot(labels, "
                 f"{cfg.num_classes}) for integer labels.")
 
     def _require_standing_stats(self, truncation):

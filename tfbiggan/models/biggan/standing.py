@@ -23,7 +23,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from tfbiggan.truncation import one_hot, tfhub_truncated_z, truncation_grid
+from tfbiggan.sampling import one_hot, tfhub_truncated_z
+from tfbiggan.truncation import truncation_grid
 
 STANDING_BATCHES = 16
 STANDING_BATCH_SIZE = 64
