@@ -37,7 +37,7 @@ def freeze(fn, specs):
     result = FrozenGraph(frozen.graph.as_graph_def(), [t.name for t in frozen.inputs],
                          frozen.outputs[0].name)
     # The traced graphs hold copies of every constant in reference cycles;
-    # collect them now (biggan-256: 4 GB less at the export's peak).
+    # collect them now, before the next stage (WORKSPACE.md has the peak).
     del concrete, frozen
     gc.collect()
     return result

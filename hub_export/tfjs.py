@@ -42,6 +42,7 @@ import numpy as np
 from absl import flags
 
 from hub_export import checks
+from hub_export.formatting import describe_feed, human_size
 from hub_export.contract import MODEL_CARD_JSON, SIGNATURE
 from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
 from tfbiggan.errors import InputError
@@ -302,7 +303,7 @@ def verify(tfjs_dir, saved_model_dir, signature=SIGNATURE,
     worst = 0.0
     for feed, got, run in zip(cases, outputs, info["runs"]):
         diff = checks.max_abs_diff(got, reference(feed), f"TF.js model {tfjs_dir}")
-        log(f"  {checks.describe_feed(feed)}: max|diff| {diff:.3g} ({run['ms']:.1f} ms)")
+        log(f"  {describe_feed(feed)}: max|diff| {diff:.3g} ({run['ms']:.1f} ms)")
         worst = max(worst, diff)
     return worst
 
@@ -338,7 +339,7 @@ def _main(fl, positional):
     start = time.perf_counter()
     files = convert(fl.saved_model, fl.output, fl.signature, quantize=fl.quantize)
     size = sum(os.path.getsize(os.path.join(fl.output, f)) for f in files)
-    print(f"wrote {fl.output}: {', '.join(files)} ({checks.human_size(size)}, "
+    print(f"wrote {fl.output}: {', '.join(files)} ({human_size(size)}, "
           f"converted in {time.perf_counter() - start:.1f} s)")
     if not fl.verify:
         return

@@ -27,6 +27,7 @@ import time
 from absl import flags
 
 from hub_export import checks
+from hub_export.formatting import describe_feed, human_size
 from hub_export.contract import SIGNATURE
 from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
 from tfbiggan.errors import InputError
@@ -161,7 +162,7 @@ def verify(tflite_path, saved_model_dir, signature=SIGNATURE,
         got = runner(**feed)
         seconds = time.perf_counter() - start
         diff = checks.max_abs_diff(got, reference(feed), f"TFLite {tflite_path}")
-        log(f"  {checks.describe_feed(feed)}: max|diff| {diff:.3g} "
+        log(f"  {describe_feed(feed)}: max|diff| {diff:.3g} "
             f"({seconds * 1e3:.1f} ms)")
         worst = max(worst, diff)
     return worst
@@ -187,7 +188,7 @@ def convert_and_verify(saved_model_dir, output_dir, variants=VARIANTS,
         path = os.path.join(output_dir, output_filename(variant, signature))
         with open(path, "wb") as f:
             f.write(flatbuffer)
-        log(f"{variant}: wrote {path} ({checks.human_size(len(flatbuffer))}, "
+        log(f"{variant}: wrote {path} ({human_size(len(flatbuffer))}, "
             f"converted in {time.perf_counter() - start:.1f} s)")
         diff = verify(path, saved_model_dir, signature, seed=seed,
                       reference=reference, log=log)

@@ -11,7 +11,7 @@ scalar. Logits are [batch] or [batch, 1], unbounded.
 - minimax (MMGAN, Goodfellow et al. 2014): D as non_saturating,
   G = -E[softplus(D(G(z)))], i.e. G minimises log(1 - D(G(z))). Its gradient
   vanishes where D rejects the samples (D(G(z)) -> 0), early in training: the
-  reason NSGAN exists (the seed notes' MMGAN vs NSGAN).
+  reason NSGAN exists (Goodfellow et al. 2014, Sec. 3).
 - wasserstein: D = E[D(G(z))] - E[D(x)], G = -E[D(G(z))] (needs a Lipschitz
   D: spectral norm, weight clipping or a gradient penalty).
 - lsgan (Mao et al. 2017, eq. 2 with the 0-1 coding a=0, b=c=1):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfbiggan.sampling import one_hot, tfhub_truncated_z, truncated_normal
 from tfbiggan.truncation import (NUM_TRUNCATION_POINTS, check_truncation,
-                                 interpolation_weights, one_hot, tfhub_truncated_z,
-                                 truncated_normal, truncation_grid)
+                                 interpolation_weights, truncation_grid)
 
 
 def test_truncated_normal_bounds_and_reproducibility():

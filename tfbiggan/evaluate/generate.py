@@ -1,6 +1,6 @@
 """Generating images for evaluation: latents, balanced labels, batched calls.
 
-Conventions (tfhub.dev, see shared/reference/biggan.md):
+Conventions (those of the tfhub.dev BigGAN modules and their colab):
 
 - ``truncation=t`` (a float in [0, 1]): z = t * truncnorm(-2, 2) and
   ``generator(z, y, truncation=t)``, which normalises with the standing

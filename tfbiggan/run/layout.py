@@ -21,7 +21,6 @@ import os
 from tfbiggan.errors import InputError
 
 CONFIG_FILE = "model_config.json"
-CHECKPOINT_PREFIX = "ckpt"
 CHECKPOINT_TEMP_SUFFIX = "_temp"     # TensorFlow's shard folder during a save
 STANDING_SUFFIX = "-standing"
 BEST_DIR = "best"
@@ -63,10 +62,6 @@ class RunLayout:
     @property
     def eval_log(self):
         return self._path(EVAL_LOG)
-
-    @property
-    def samples_dir(self):
-        return self._path(SAMPLES_DIR)
 
     @property
     def latest_samples(self):

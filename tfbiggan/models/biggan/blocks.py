@@ -12,7 +12,10 @@ from tfbiggan.layers.resampling import downsample2x, upsample2x
 
 
 class _Block(keras.layers.Layer):
-    """Shared constructor arguments and config of all blocks."""
+    """Shared constructor arguments and config of all blocks. ``resample``
+    scales the side by ``RESAMPLE_SCALE``: 2 in G's blocks, 0.5 in D's."""
+
+    RESAMPLE_SCALE = 2
 
     def __init__(self, in_channels, out_channels, resample=False,
                  bn_epsilon=1e-4, bn_momentum=0.9, sn_epsilon=1e-4,
@@ -53,9 +56,8 @@ class _Block(keras.layers.Layer):
     def compute_output_shape(self, input_shape, *args, **kwargs):
         b, h, w, _ = input_shape
         if self.resample:
-            scale = 2 if isinstance(self, (GBlock, GBlockDeep)) else 0.5
-            h = None if h is None else int(h * scale)
-            w = None if w is None else int(w * scale)
+            h = None if h is None else int(h * self.RESAMPLE_SCALE)
+            w = None if w is None else int(w * self.RESAMPLE_SCALE)
         return (b, h, w, self.out_channels)
 
     def get_config(self):
@@ -140,6 +142,7 @@ class DBlock(_Block):
     pools the skip before its conv in the first block and after it elsewhere;
     the two orders are equal, and this block always pools first (cheaper).
     """
+    RESAMPLE_SCALE = 0.5
 
     def __init__(self, in_channels, out_channels, resample=True,
                  preactivation=True, **kwargs):
@@ -176,6 +179,7 @@ class DBlockDeep(_Block):
     """BigGAN-deep D block: ReLU-conv1x1(in->out/4)-ReLU-conv3x3-ReLU-conv3x3-ReLU-
     [avgpool]-conv1x1(->out); the skip is [avgpool], then concatenates a 1x1 conv
     that adds the missing (out - in) channels."""
+    RESAMPLE_SCALE = 0.5
 
     def __init__(self, in_channels, out_channels, resample=False, **kwargs):
         super().__init__(in_channels, out_channels, resample, **kwargs)

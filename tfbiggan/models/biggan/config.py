@@ -1,9 +1,11 @@
 """Model configuration: one frozen dataclass plus named presets.
 
 The architecture tables follow BigGAN-PyTorch's ``G_arch``/``D_arch`` and the
-tfhub.dev modules (see ../shared/reference/biggan.md). Multipliers scale ``ch``.
+tfhub.dev modules (Brock et al. 2019, Tables 4-9 of App. B). Multipliers scale ``ch``.
 """
 import dataclasses
+
+from tfbiggan.models.base import FrozenConfig
 
 ARCHITECTURES = ("biggan", "biggan-deep")
 RESOLUTIONS = (32, 64, 128, 256, 512)
@@ -42,7 +44,7 @@ D_DEEP_STAGES = {
 
 
 @dataclasses.dataclass(frozen=True)
-class BigGANConfig:
+class BigGANConfig(FrozenConfig):
     """Everything needed to build a Generator and a Discriminator.
 
     Attributes:
@@ -145,20 +147,6 @@ class BigGANConfig:
     @property
     def num_z_chunks(self):
         return self.num_stages + 1
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values):
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"Unknown BigGANConfig fields: {sorted(unknown)}.")
-        return cls(**values)
 
 
 PRESETS = {

@@ -20,16 +20,17 @@ import tensorflow as tf
 from tfbiggan.layers import (MinibatchDiscrimination, MinibatchStddev, SelfAttention,
                              SNConv2D, SNDense)
 from tfbiggan.models.biggan.blocks import DBlock, DBlockDeep
+from tfbiggan.models.base import ConfiguredModel
 from tfbiggan.models.biggan.config import D_BLOCKS, D_DEEP_STAGES, as_config
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class Discriminator(keras.Model):
+class Discriminator(ConfiguredModel):
     """BigGAN (wide residual) or BigGAN-deep (bottleneck) projection D."""
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = cfg = as_config(config)
+        super().__init__(as_config(config), **kwargs)
+        cfg = self.config
         sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
                   spectral_norm=cfg.d_spectral_norm, dtype=self.dtype_policy)
         self.stem = None
@@ -63,10 +64,7 @@ class Discriminator(keras.Model):
                 resolution //= 2 if down else 1
                 if down and resolution == cfg.d_attention:
                     self.blocks.append(SelfAttention(name="attention", **sn))
-        # tf.train.Checkpoint does not see layers held in a Keras TrackedList,
-        # so each block is also an attribute under its own name.
-        for block in self.blocks:
-            setattr(self, block.name, block)
+        self.track(self.blocks)
         features = outs[-1] * cfg.d_ch
         self.minibatch = None
         if cfg.d_minibatch_kernels:
@@ -79,15 +77,10 @@ class Discriminator(keras.Model):
         self.embed = (SNDense(features, use_bias=False, name="embed", **sn)
                       if cfg.num_classes > 1 else None)
 
-    def build(self, x_shape=None, y_shape=None):
-        """Creates every variable by running one inference call on zeros."""
-        if self.built:
-            return
+    def example_inputs(self):
         cfg = self.config
-        with tf.init_scope():
-            self.call(tf.zeros([1, cfg.resolution, cfg.resolution, 3]),
-                      tf.zeros([1, cfg.num_classes]))
-        self.built = True
+        return (tf.zeros([1, cfg.resolution, cfg.resolution, 3]),
+                tf.zeros([1, cfg.num_classes])), {}
 
     def call(self, x, y, training=False, return_features=False):
         """Logits [batch]; with ``return_features`` also the pooled features

@@ -25,6 +25,7 @@ from tfbiggan.errors import InputError
 from tfbiggan.layers import (ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense,
                              StandingBatchNorm)
 from tfbiggan.layers.initializers import FastOrthogonal
+from tfbiggan.models.base import ConfiguredModel
 from tfbiggan.models.biggan.blocks import GBlock, GBlockDeep
 from tfbiggan.models.biggan.config import G_STAGES, as_config
 from tfbiggan.truncation import check_truncation
@@ -40,12 +41,12 @@ class MissingStandingStatsError(InputError):
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class Generator(keras.Model):
+class Generator(ConfiguredModel):
     """BigGAN (hierarchical z, shared embedding) or BigGAN-deep generator."""
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = cfg = as_config(config)
+        super().__init__(as_config(config), **kwargs)
+        cfg = self.config
         sn = dict(power_iterations=cfg.power_iterations, sn_epsilon=cfg.sn_epsilon,
                   spectral_norm=cfg.g_spectral_norm, dtype=self.dtype_policy)
         in_mults, out_mults = G_STAGES[cfg.resolution]
@@ -79,10 +80,7 @@ class Generator(keras.Model):
             resolution *= 2
             if resolution == cfg.g_attention:
                 self.blocks.append(SelfAttention(name="attention", **sn))
-        # tf.train.Checkpoint does not see layers held in a Keras TrackedList,
-        # so each block is also an attribute under its own name.
-        for block in self.blocks:
-            setattr(self, block.name, block)
+        self.track(self.blocks)
         self.out_channels = out_mults[-1] * cfg.g_ch
         self.out_bn = StandingBatchNorm(epsilon=cfg.bn_epsilon, momentum=cfg.bn_momentum,
                                         name="out_bn", dtype=self.dtype_policy)
@@ -95,14 +93,9 @@ class Generator(keras.Model):
 
     # --- building and inputs --------------------------------------------------
 
-    def build(self, z_shape=None, y_shape=None):
-        """Creates every variable by running one inference call on zeros."""
-        if self.built:
-            return
+    def example_inputs(self):
         cfg = self.config
-        with tf.init_scope():
-            self.call(tf.zeros([1, cfg.z_dim]), tf.zeros([1, cfg.num_classes]))
-        self.built = True
+        return (tf.zeros([1, cfg.z_dim]), tf.zeros([1, cfg.num_classes])), {}
 
     def _check_inputs(self, z, y):
         cfg = self.config

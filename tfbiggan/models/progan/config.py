@@ -9,9 +9,11 @@ then 256, 128, 64, 32, 16 up to 1024x1024.
 import dataclasses
 import math
 
+from tfbiggan.models.base import FrozenConfig
+
 
 @dataclasses.dataclass(frozen=True)
-class ProGANConfig:
+class ProGANConfig(FrozenConfig):
     """Everything needed to build a ProGAN generator and discriminator.
 
     Attributes:
@@ -65,19 +67,6 @@ class ProGANConfig:
         """Feature maps of the stage that works at level_resolution(level)."""
         k = level + 2  # resolution 2^k
         return min(self.fmap_base // 2 ** (k - 1), self.fmap_max)
-
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values):
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown ProGANConfig fields {sorted(unknown)}")
-        return cls(**values)
 
 
 PRESETS = {

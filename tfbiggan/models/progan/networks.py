@@ -18,7 +18,6 @@ D: fromRGB (1x1 conv, LReLU); each stage: conv 3x3 -> LReLU -> conv 3x3 ->
 LReLU -> 2x2 average pool; at 4x4: minibatch stddev -> conv 3x3 -> LReLU ->
 dense -> LReLU -> dense (gain 1) to 1 score (+ one logit per class).
 """
-import dataclasses
 import math
 
 import keras
@@ -26,6 +25,7 @@ import tensorflow as tf
 
 from tfbiggan.layers import EqualizedConv2D, EqualizedDense, MinibatchStddev, PixelNorm
 from tfbiggan.layers.resampling import downsample2x, upsample2x
+from tfbiggan.models.base import ConfiguredModel
 from tfbiggan.models.progan.config import ProGANConfig
 
 LEAK = 0.2
@@ -50,31 +50,20 @@ def _check_level(config, level):
     return level
 
 
-class _ConfiguredModel(keras.Model):
+class _ProGANModel(ConfiguredModel):
     """A model built from a ProGANConfig, which its Keras config holds."""
 
-    def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
-
-    def _track(self, *layer_lists):
-        """tf.train.Checkpoint does not see layers inside a Keras TrackedList
-        of tuples, so each layer is also an attribute under its own name."""
-        for layers in layer_lists:
-            for layer in layers:
-                setattr(self, layer.name, layer)
-
     def get_config(self):
-        return {**super().get_config(), "config": dataclasses.asdict(self.config)}
+        return {**super().get_config(), "config": self.config.to_dict()}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        return cls(ProGANConfig(**config.pop("config")), **config)
+        return cls(ProGANConfig.from_dict(config.pop("config")), **config)
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class ProGANGenerator(_ConfiguredModel):
+class ProGANGenerator(_ProGANModel):
     """G(z [B, z_dim], y [B, num_classes] one-hot (ignored when
     unconditional), level, alpha) -> images [B, r, r, 3], r = 4 * 2^level.
 
@@ -94,16 +83,20 @@ class ProGANGenerator(_ConfiguredModel):
                        for l in range(1, c.num_levels)]
         self.to_rgb = [EqualizedConv2D(3, 1, gain=1.0, name=f"to_rgb_{c.level_resolution(l)}")
                        for l in range(c.num_levels)]
-        self._track([conv for stage in self.stages for conv in stage], self.to_rgb)
+        self.track([conv for stage in self.stages for conv in stage], self.to_rgb)
 
-    def build(self, z_shape=None, y_shape=None):
-        """Creates every level's variables (one call on zeros at the last level)."""
+    def example_inputs(self):
+        c = self.config
+        y = tf.zeros([1, c.label_size]) if c.label_size else None
+        return (tf.zeros([1, c.z_dim]), y), {"alpha": 0.5}
+
+    def build(self, *shapes):
+        """Creates every level's variables (one call on zeros at the last level,
+        then the toRGB layers that call does not reach)."""
         if self.built:
             return
+        super().build()
         c = self.config
-        with tf.init_scope():
-            self.call(tf.zeros([1, c.z_dim]),
-                      tf.zeros([1, c.label_size]) if c.label_size else None, alpha=0.5)
         for l, layer in enumerate(self.to_rgb):
             if not layer.built:
                 layer.build((None, None, None, c.channels(l)))
@@ -130,7 +123,7 @@ class ProGANGenerator(_ConfiguredModel):
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class ProGANDiscriminator(_ConfiguredModel):
+class ProGANDiscriminator(_ProGANModel):
     """D(images [B, r, r, 3], y (unused: the classes are predicted, not
     read), level, alpha) -> logits [B, 1 + label_size]: column 0 the critic
     score, the rest class logits (conditional only). B must be a multiple of
@@ -150,15 +143,18 @@ class ProGANDiscriminator(_ConfiguredModel):
         self.final_conv = EqualizedConv2D(c.channels(0), 3, name="conv_4x4")
         self.dense0 = EqualizedDense(min(c.fmap_base, c.fmap_max), name="dense0")
         self.dense1 = EqualizedDense(1 + c.label_size, gain=1.0, name="dense1")
-        self._track([conv for stage in self.stages for conv in stage], self.from_rgb)
+        self.track([conv for stage in self.stages for conv in stage], self.from_rgb)
 
-    def build(self, images_shape=None):
-        """Creates every level's variables (one call on zeros at the last level)."""
+    def example_inputs(self):
+        c = self.config
+        return (tf.zeros([1, c.resolution, c.resolution, 3]),), {"alpha": 0.5}
+
+    def build(self, *shapes):
+        """Creates every level's variables (one call on zeros at the last level,
+        then the fromRGB layers that call does not reach)."""
         if self.built:
             return
-        c = self.config
-        with tf.init_scope():
-            self.call(tf.zeros([1, c.resolution, c.resolution, 3]), alpha=0.5)
+        super().build()
         for layer in self.from_rgb:
             if not layer.built:
                 layer.build((None, None, None, 3))
