@@ -35,14 +35,14 @@ from absl import flags
 
 from hub_export import class_names, model_card
 from hub_export.checks import check_graph, self_check
+from hub_export.command import export_command, main
 from hub_export.freeze import write_saved_model
 from hub_export.publish import check_output, directory_size, publish, staging_dir
 from hub_export.source import (RANDOM_STANDING_BATCH_SIZE, RANDOM_STANDING_BATCHES,
                                random_source, run_source)
-from tfbiggan.cli import EXIT_FAILED, Command, entry_point
 from tfbiggan.errors import InputError
-from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
 from tfbiggan.families import FAMILIES
+from tfbiggan.models import STANDING_BATCH_SIZE, STANDING_BATCHES
 from tfbiggan.paths import check_writable_folder, refuse_overlap
 from tfbiggan.run import read_model_config, run_dataset
 
@@ -147,9 +147,8 @@ def _export(fl, positional):
     export(source, fl.output, fl.overwrite, check=fl.check, labels=labels)
 
 
-COMMAND = Command("hub_export.export", define_flags, _export, usage=USAGE,
-                  codes={RuntimeError: EXIT_FAILED})
+COMMAND = export_command("hub_export.export", define_flags, _export, USAGE)
 
 
 if __name__ == "__main__":
-    entry_point(COMMAND)
+    main(COMMAND)

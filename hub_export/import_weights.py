@@ -36,8 +36,8 @@ import re
 from absl import flags
 
 from hub_export import class_names, official
+from hub_export.command import export_command, main
 from hub_export.export import check_paths, export
-from tfbiggan.cli import EXIT_FAILED, Command, entry_point
 from tfbiggan.errors import InputError
 
 USAGE = ("python -m hub_export.import_weights --source=DIR --output=DIR "
@@ -85,9 +85,8 @@ def _import(fl, positional):
 
 # The readers raise SourceTensorError (a ValueError) naming a malformed
 # tensor, ImportError naming the install of a missing torch.
-COMMAND = Command("hub_export.import_weights", define_flags, _import, usage=USAGE,
-                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
+COMMAND = export_command("hub_export.import_weights", define_flags, _import, USAGE)
 
 
 if __name__ == "__main__":
-    entry_point(COMMAND)
+    main(COMMAND)

@@ -42,9 +42,10 @@ import numpy as np
 from absl import flags
 
 from hub_export import checks
-from hub_export.formatting import describe_feed, human_size
+from hub_export.command import export_command, main
 from hub_export.contract import MODEL_CARD_JSON, SIGNATURE
-from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from hub_export.formatting import describe_feed, human_size
+from tfbiggan.cli import CommandFailed
 from tfbiggan.errors import InputError
 from tfbiggan.paths import check_writable_folder, refuse_overlap
 
@@ -357,9 +358,8 @@ def _main(fl, positional):
 
 # ValueError / FileNotFoundError: no SavedModel or signature; ImportError and
 # a missing Node or npm package name their install.
-COMMAND = Command("hub_export.tfjs", define_flags, _main, usage=USAGE,
-                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
+COMMAND = export_command("hub_export.tfjs", define_flags, _main, USAGE)
 
 
 if __name__ == "__main__":
-    entry_point(COMMAND)
+    main(COMMAND)

@@ -27,9 +27,10 @@ import time
 from absl import flags
 
 from hub_export import checks
-from hub_export.formatting import describe_feed, human_size
+from hub_export.command import export_command, main
 from hub_export.contract import SIGNATURE
-from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from hub_export.formatting import describe_feed, human_size
+from tfbiggan.cli import CommandFailed
 from tfbiggan.errors import InputError
 from tfbiggan.paths import check_writable_folder, refuse_overlap
 
@@ -245,9 +246,8 @@ def _main(fl, positional):
 
 # ValueError: an unknown variant, a missing signature, not a SavedModel;
 # ImportError: the LiteRT runtime is missing (the message names the install).
-COMMAND = Command("hub_export.tflite", define_flags, _main, usage=USAGE,
-                  bad_input=(ValueError, ImportError), codes={RuntimeError: EXIT_FAILED})
+COMMAND = export_command("hub_export.tflite", define_flags, _main, USAGE)
 
 
 if __name__ == "__main__":
-    entry_point(COMMAND)
+    main(COMMAND)

@@ -11,7 +11,10 @@
    output shape with that batch unknown;
 4. under ``mixed_bfloat16`` every variable stays float32 and the output comes
    in the compute dtype, bfloat16;
-5. the number of trainable scalars is the expected one, when given.
+5. the number of trainable scalars is the expected one, when given;
+6. so is the number of non-trainable scalars (the batch norms' moving and
+   standing statistics and their accumulators, spectral norm's u vectors):
+   the state a checkpoint and an export must carry.
 """
 import keras
 import numpy as np
@@ -24,8 +27,13 @@ def _call(layer, inputs, call_kwargs):
     return layer(*inputs, **call_kwargs)
 
 
+def _scalars(variables):
+    return int(sum(np.prod(v.shape) for v in variables))
+
+
 def run_layer_test(layer_cls, init_kwargs, input_shapes, expected_output_shape,
-                   call_kwargs=None, expected_trainable=None, seed=0, atol=1e-5):
+                   call_kwargs=None, expected_trainable=None, expected_non_trainable=None,
+                   seed=0, atol=1e-5):
     """Runs the checks above.
 
     Args:
@@ -69,4 +77,8 @@ def run_layer_test(layer_cls, init_kwargs, input_shapes, expected_output_shape,
 
     if expected_trainable is not None:
         assert count_parameters(layer) == expected_trainable, count_parameters(layer)
+    if expected_non_trainable is not None:
+        found = _scalars(layer.non_trainable_variables)
+        assert found == expected_non_trainable, [
+            (v.path, tuple(v.shape)) for v in layer.non_trainable_variables]
     return layer

@@ -10,7 +10,9 @@
   tool) prints one line ``error: <what is wrong>; <what to do>`` on stderr and
   exits 2, before anything is written (``EXIT_BAD_INPUT``).
 - A result that fails its own check (a conversion outside its tolerance, a
-  page that draws nothing) prints one ``error:`` line and exits 1.
+  page that draws nothing) prints one ``error:`` line and exits 1. The
+  export commands are made by ``hub_export.command.export_command``, which
+  holds their shared choices.
 - Training adds its own codes (``tfbiggan.train.main``): 3 a non-finite loss,
   4 a checkpoint could not be written, 5 a worker of the cluster was lost,
   128 + N stopped by signal N after saving.

@@ -13,7 +13,8 @@ import time
 
 from absl import flags
 
-from tfbiggan.cli import EXIT_FAILED, Command, CommandFailed, entry_point
+from hub_export.command import export_command, main
+from tfbiggan.cli import CommandFailed
 from tfbiggan.errors import InputError
 from tfbiggan.paths import refuse_overlap
 
@@ -76,9 +77,9 @@ def _main(fl, positional):
 
 
 # OSError: the port is taken or the address cannot be bound.
-COMMAND = Command("hub_export.web", define_flags, _main, usage=USAGE,
-                  bad_input=(ValueError, OSError), codes={RuntimeError: EXIT_FAILED})
+# OSError: the page's folder or port cannot be used.
+COMMAND = export_command("hub_export.web", define_flags, _main, USAGE, bad_input=(OSError,))
 
 
 if __name__ == "__main__":
-    entry_point(COMMAND)
+    main(COMMAND)

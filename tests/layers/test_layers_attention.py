@@ -66,5 +66,7 @@ def test_config_round_trip():
 
 def test_self_attention_passes_the_layer_test():
     # theta, phi: 16 -> 2; g: 16 -> 8; o: 8 -> 16; gamma.
+    # One spectral-norm u per 1x1 conv, of its output width.
     run_layer_test(SelfAttention, {}, [(2, 4, 4, 16)], (2, 4, 4, 16), {"training": True},
-                   expected_trainable=2 * 16 * 2 + 16 * 8 + 8 * 16 + 1)
+                   expected_trainable=2 * 16 * 2 + 16 * 8 + 8 * 16 + 1,
+                   expected_non_trainable=2 + 2 + 8 + 16)

@@ -189,13 +189,19 @@ def test_commit_without_batches_raises():
 
 
 def test_standing_batch_norm_passes_the_layer_test():
+    # Moving mean and variance (2 x 5), the 51 standing rows of each, and
+    # their accumulators (mean, variance: 2 x 5, and one count).
     run_layer_test(StandingBatchNorm, {"epsilon": 1e-3, "momentum": 0.5}, [(2, 4, 4, 5)],
-                   (2, 4, 4, 5), {"training": True}, expected_trainable=10)
+                   (2, 4, 4, 5), {"training": True}, expected_trainable=10,
+                   expected_non_trainable=2 * 5 + 2 * 51 * 5 + 2 * 5 + 1)
 
 
 def test_conditional_batch_norm_passes_the_layer_test():
+    # As above with 11 standing rows, plus the u vectors of the spectrally
+    # normalised gain and bias projections (5 each).
     run_layer_test(ConditionalBatchNorm, {"num_standing": 11}, [(2, 4, 4, 5), (2, 6)],
-                   (2, 4, 4, 5), {"training": True}, expected_trainable=2 * 6 * 5)
+                   (2, 4, 4, 5), {"training": True}, expected_trainable=2 * 6 * 5,
+                   expected_non_trainable=2 * 5 + 2 * 11 * 5 + 2 * 5 + 1 + 2 * 5)
 
 
 def test_virtual_batch_norm_uses_the_reference_and_each_example_alone():

@@ -22,4 +22,4 @@ def test_minibatch_discrimination_matches_numpy():
 
 def test_minibatch_discrimination_passes_the_layer_test():
     run_layer_test(MinibatchDiscrimination, {"num_kernels": 4, "kernel_dim": 3}, [(5, 6)],
-                   (5, 10), expected_trainable=6 * 12)
+                   (5, 10), expected_trainable=6 * 12, expected_non_trainable=0)

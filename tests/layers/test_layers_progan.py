@@ -111,4 +111,5 @@ def test_minibatch_stddev_refuses_a_batch_that_does_not_divide():
     (MinibatchStddev, {"group_size": 2}, (2, 4, 4, 3), (2, 4, 4, 4), 0),
 ])
 def test_progan_layers_pass_the_layer_test(layer_cls, kwargs, shape, out_shape, trainable):
-    run_layer_test(layer_cls, kwargs, [shape], out_shape, expected_trainable=trainable)
+    run_layer_test(layer_cls, kwargs, [shape], out_shape, expected_trainable=trainable,
+                   expected_non_trainable=0)  # equalised LR scales at run time: no state

@@ -177,8 +177,9 @@ def test_u_identical_on_both_replicas_after_a_training_step(two_cpu_strategy):
 
 
 def test_sn_dense_passes_the_layer_test():
+    # u: one vector of the output width.
     run_layer_test(SNDense, {"units": 3}, [(2, 4)], (2, 3), {"training": True},
-                   expected_trainable=4 * 3 + 3)
+                   expected_trainable=4 * 3 + 3, expected_non_trainable=3)
 
 
 @pytest.mark.parametrize("upsample", [False, True])
@@ -186,7 +187,7 @@ def test_sn_conv2d_passes_the_layer_test(upsample):
     side = 8 if upsample else 4
     run_layer_test(SNConv2D, {"filters": 6, "kernel_size": 3}, [(2, 4, 4, 5)],
                    (2, side, side, 6), {"training": True, "upsample": upsample},
-                   expected_trainable=3 * 3 * 5 * 6 + 6)
+                   expected_trainable=3 * 3 * 5 * 6 + 6, expected_non_trainable=6)
 
 
 def test_spectral_norm_can_be_switched_off():
