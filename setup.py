@@ -3,11 +3,13 @@
 Pins follow ../shared/reference/toolchain.md (TF 2.21 family). The reasons for
 each dependency are in WORKSPACE.md.
 """
+import os
 import re
 
 from setuptools import find_packages, setup
 
-with open("tfbiggan/__init__.py", encoding="utf-8") as f:
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "tfbiggan", "__init__.py"),
+          encoding="utf-8") as f:
     VERSION = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
 
 INSTALL_REQUIRES = [
