@@ -69,12 +69,14 @@ class Objectives:
     # Report keys of the terms added once per update, not per micro-batch.
     PER_UPDATE = ("ortho_reg", "sigma_reg", "g_historical")
 
-    def __init__(self, config, generator, discriminator, loss, ortho_weights):
+    def __init__(self, config, generator, discriminator, loss, g_matrices):
         self.config = config
         self.generator = generator
         self.discriminator = discriminator
         self.loss = loss
-        self.ortho_weights = ortho_weights
+        # G's kernels but the class embeddings: what orthogonal regularisation
+        # and the sigma_0 terms act on.
+        self.g_matrices = g_matrices
         self.g_history = self.d_history = None
         if config.historical_averaging:
             self.g_history = HistoricalAverage(generator.trainable_variables, "g_history")
@@ -148,12 +150,12 @@ class Objectives:
         regulariser = tf.constant(0.0)
         if first_micro_batch:
             if cfg.ortho_reg:
-                report["ortho_reg"] = orthogonal_regularization(self.ortho_weights,
+                report["ortho_reg"] = orthogonal_regularization(self.g_matrices,
                                                                 cfg.ortho_reg)
                 regulariser += report["ortho_reg"]
             if cfg.g_sigma_reg:
                 report["sigma_reg"] = sigma_regularization(
-                    self.ortho_weights, fixed=cfg.g_sigma_target or None,
+                    self.g_matrices, fixed=cfg.g_sigma_target or None,
                     ratio=cfg.g_sigma_ratio or None)
                 regulariser += cfg.g_sigma_reg * report["sigma_reg"]
             if self.g_history is not None:
@@ -167,11 +169,11 @@ class Objectives:
         cfg = self.config
         lowered = tf.constant(0.0)
         if cfg.g_sigma_clamp or cfg.g_sigma_clamp_ratio:
-            for w in self.ortho_weights:
+            for w in self.g_matrices:
                 clamped, excess = clamp_top_singular_value(
                     w, fixed=cfg.g_sigma_clamp or None, ratio=cfg.g_sigma_clamp_ratio or None)
                 w.assign(tf.cast(clamped, w.dtype))
-                lowered += excess / len(self.ortho_weights)
+                lowered += excess / len(self.g_matrices)
         if self.g_history is not None:
             self.g_history.update()
         return lowered

@@ -58,13 +58,13 @@ class GrowthSchedule:
         if images_shown < self.stable_images:
             return Phase(0, 1.0, STABILISE, int(images_shown))
         period = self.fade_images + self.stable_images
-        grown = images_shown - self.stable_images
-        level = 1 + grown // period
+        since_first_fade = images_shown - self.stable_images
+        level = 1 + since_first_fade // period
         if level >= self.num_levels:  # past the last fade: stabilise for good
             last = self.num_levels - 1
             start = self.images_to_reach(last) + self.fade_images
             return Phase(last, 1.0, STABILISE, int(images_shown - start))
-        within = grown % period
+        within = since_first_fade % period
         if within < self.fade_images:
             return Phase(int(level), within / self.fade_images, FADE, int(within))
         return Phase(int(level), 1.0, STABILISE, int(within - self.fade_images))
