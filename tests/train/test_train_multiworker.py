@@ -32,7 +32,10 @@ from tfbiggan.run import load_run
 
 pytestmark = pytest.mark.slow
 
-STEPS = 10
+# Enough steps after the preemption notice (sent at step 2) that a loaded
+# machine, on which the workers agree on the save step seconds later, still
+# leaves the resumed run steps to be killed in.
+STEPS = 24
 # The coordination service's heartbeat timeout is about 10 s; a killed peer's
 # connection usually resets at once. Either way, well under this bound.
 LOST_WORKER_BOUND_S = 60
@@ -126,6 +129,7 @@ def test_multiworker_preemption_lost_worker_and_relaunch(tmp_path, digits_data_d
     start = time.time()
     cluster = Cluster(model_dir, digits_data_dir, logs, "lost_chief")
     resumed = int(saved[0][0])
+    assert resumed + 3 < STEPS, f"the preemption save came only at step {resumed}"
     cluster.wait_for_step(resumed + 3)
     assert f"Resumed from {model_dir}/ckpt-{resumed}" in cluster.output(0)
     cluster.procs[0].kill()
