@@ -35,7 +35,8 @@ def to_unit_range(images):
 
 
 class ProGANExport(ExportInterface):
-    title = "tfhub.dev google/progan-128/1: default(default=latent) -> {'default': images in [0, 1]}"
+    title = ("tfhub.dev google/progan-128/1: default(default=latent) -> "
+             "{'default': images in [0, 1]}")
     family_title = "Progressive GAN"
     generator_hint = "sample the latent from N(0, 1)."
     discriminator_hint = "pass images in [0, 1]."
