@@ -5,17 +5,18 @@ same way.
     python bench/lineage.py --work_dir=DIR [--num_steps=400] [--variants=a,b,...]
         [--num_samples=N] [--truncation=1.0] [--retrain]
 
-Each variant is ``python -m tfbiggan.train --flagfile=configs/lineage/NAME.flags``
-(``base`` is ``configs/digits_base.flags``, the recipe each lineage file
-changes; ``demo`` is ``configs/digits.flags``, the base with R1) with
-``--num_steps`` and the model dir overridden, run in a child process (its
-wall time is measured; a run that stops, e.g. on a non-finite loss, is
-reported with its exit code). The EMA generator of each run is then scored
-by the digits classifier (cached; trained on first use) against the train split: classifier FID, IS, class accuracy and
+Each variant is ``python -m tfbiggan.train
+--flagfile=configs/lineage/NAME.flags`` (``base`` is
+``configs/digits_base.flags``, the recipe each lineage file changes; ``demo``
+is ``configs/digits.flags``, the base with R1) with ``--num_steps`` and the
+model dir overridden, run in a child process (its wall time is measured; a run
+that stops, e.g. on a non-finite loss, is reported with its exit code). The EMA
+generator of each run is then scored by the digits classifier (cached; trained
+on first use) against the train split: classifier FID, IS, class accuracy and
 improved precision/recall (k = 3) of class-balanced samples, as many as the
-real test split holds (360). The first row is the floor: that test split
-scored the same way against the train split, the FID a perfect generator
-would get with this many samples.
+real test split holds (360). The first row is the floor: that test split scored
+the same way against the train split, the FID a perfect generator would get
+with this many samples.
 
 Writes ``DIR/lineage.md`` (the table), ``DIR/lineage.json`` and
 ``DIR/lineage.png`` (one row of samples per variant, digits 0-9 left to right,
