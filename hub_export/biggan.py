@@ -22,7 +22,7 @@ CHECK_TRUNCATIONS = (0.02, 0.55, 1.0)
 
 
 class BigGANExport(ExportInterface):
-    title = ("the tfhub.dev BigGAN interface: default(z, y, truncation) -> "
+    title = ("tfhub.dev's BigGAN modules: default(z, y, truncation) -> "
              "{'default': images in [-1, 1]}")
     family_title = "BigGAN"
     generator_hint = discriminator_hint = NON_FINITE_HINT

@@ -37,7 +37,7 @@ class ExportInterface:
     """A family's exported interface; subclasses fill in every method that
     raises NotImplementedError. All shapes have batch None."""
 
-    # How the card names the interface, e.g. "the tfhub.dev BigGAN interface".
+    # How the card names the interface ("in the interface of <title>").
     title = ""
     family_title = ""
     generator_hint = ""       # appended to a non-finite generator input's error
