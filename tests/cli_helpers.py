@@ -143,5 +143,6 @@ def _log_case(code, line):
     if path:
         import json
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+            test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+            f.write(json.dumps({"test": test,
                                 "code": code, "line": line}) + "\n")
