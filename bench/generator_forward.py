@@ -18,7 +18,7 @@ Two FLOP rates are printed per variant:
 Variants:
   graph      tf.function, the library's default (fused) path.
   xla        tf.function(jit_compile=True).
-  reference  tf.function with SNConv2D.fused_ops = False (the literal
+  reference  tf.function with Conv2D.fused_ops = False (the literal
              upsample-then-conv computation), to show what the fusion buys.
   eager      plain eager calls.
 """

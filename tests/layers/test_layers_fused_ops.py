@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfbiggan.layers import SNConv2D
+from tfbiggan.layers import Conv2D, SNConv2D
 from tfbiggan.models import Generator, get_preset
 from tfbiggan.models.flops import reference_ops
 
@@ -81,7 +81,7 @@ def test_generator_fused_equals_reference_forward_and_gradients(preset):
         scale = max(np.max(np.abs(b)) for b in ref_grads)
         for a, b in zip(fused_grads, ref_grads):
             assert np.max(np.abs(a - b)) <= 1e-3 * scale
-    assert all(conv.fused_ops for conv in g._flatten_layers() if isinstance(conv, SNConv2D))
+    assert all(conv.fused_ops for conv in g._flatten_layers() if isinstance(conv, Conv2D))
 
 
 @pytest.mark.parametrize("preactivation", [True, False])

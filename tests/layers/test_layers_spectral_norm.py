@@ -4,7 +4,8 @@ import pytest
 import tensorflow as tf
 
 from layer_test_helper import run_layer_test
-from tfbiggan.layers import SNConv2D, SNDense, power_iteration, top_singular_values
+from tfbiggan.layers import (Conv2D, Dense, SNConv2D, SNDense, conv2d, dense, power_iteration,
+                             top_singular_values)
 
 
 def _spread_matrix(rng, rows, cols, top=3.0):
@@ -190,16 +191,27 @@ def test_sn_conv2d_passes_the_layer_test(upsample):
                    expected_trainable=3 * 3 * 5 * 6 + 6, expected_non_trainable=6)
 
 
-def test_spectral_norm_can_be_switched_off():
+def test_the_factories_choose_the_layer_by_spectral_norm():
+    """``dense`` / ``conv2d`` give the spectral-norm layer or the plain one; the
+    plain one has no u and uses its kernel as is."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 4)).astype("f")
-    plain = SNDense(3, spectral_norm=False)
+    plain = dense(3, spectral_norm=False, power_iterations=2)
+    assert type(plain) is Dense and type(dense(3)) is SNDense
     out = plain(x, training=True).numpy()
     np.testing.assert_allclose(out, x @ plain.kernel.numpy() + plain.bias.numpy(), atol=1e-5)
     assert not hasattr(plain, "sn_u") and len(plain.weights) == 2
-    with pytest.raises(ValueError, match="no spectral norm"):
-        plain.sigma()
-    conv = SNConv2D(4, 3, spectral_norm=False)
+    conv = conv2d(4, 3, spectral_norm=False)
+    assert type(conv) is Conv2D and type(conv2d(4, 3)) is SNConv2D
     conv(np.zeros((1, 5, 5, 2), "f"))
-    assert conv.get_config()["spectral_norm"] is False
-    np.testing.assert_array_equal(conv.normalized_kernel().numpy(), conv.kernel.numpy())
+    assert "power_iterations" not in conv.get_config()
+    np.testing.assert_array_equal(conv.call_kernel().numpy(), conv.kernel.numpy())
+
+
+@pytest.mark.parametrize("layer_cls, kwargs, shape, out_shape, trainable", [
+    (Dense, {"units": 3}, (2, 4), (2, 3), 4 * 3 + 3),
+    (Conv2D, {"filters": 6, "kernel_size": 3}, (2, 4, 4, 5), (2, 4, 4, 6), 3 * 3 * 5 * 6 + 6),
+])
+def test_plain_layers_pass_the_layer_test(layer_cls, kwargs, shape, out_shape, trainable):
+    run_layer_test(layer_cls, kwargs, [shape], out_shape, {"training": True},
+                   expected_trainable=trainable, expected_non_trainable=0)

@@ -8,7 +8,7 @@ All four convs are spectrally normalised and have no bias.
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers.spectral_norm import SNConv2D
+from tfbiggan.layers.spectral_norm import conv2d
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
@@ -28,10 +28,10 @@ class SelfAttention(keras.layers.Layer):
         sn = dict(kernel_size=1, use_bias=False,
                   power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon,
                   spectral_norm=self.spectral_norm, dtype=self.dtype_policy)
-        self.theta = SNConv2D(c // 8, name="theta", **sn)
-        self.phi = SNConv2D(c // 8, name="phi", **sn)
-        self.g = SNConv2D(c // 2, name="g", **sn)
-        self.o = SNConv2D(c, name="o", **sn)
+        self.theta = conv2d(c // 8, name="theta", **sn)
+        self.phi = conv2d(c // 8, name="phi", **sn)
+        self.g = conv2d(c // 2, name="g", **sn)
+        self.o = conv2d(c, name="o", **sn)
         self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros")
 
     def call(self, x, training=False):

@@ -34,7 +34,7 @@ Epsilon is 1e-4 in the published models.
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers.spectral_norm import SNDense
+from tfbiggan.layers.spectral_norm import dense
 from tfbiggan.truncation import NUM_TRUNCATION_POINTS, interpolation_weights
 
 
@@ -227,8 +227,8 @@ class ConditionalBatchNorm(StandingBatchNorm):
         projection = dict(use_bias=False, power_iterations=self.power_iterations,
                           sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm,
                           dtype=self.dtype_policy)
-        self.scale = SNDense(self.channels, name="scale", **projection)
-        self.offset = SNDense(self.channels, name="offset", **projection)
+        self.scale = dense(self.channels, name="scale", **projection)
+        self.offset = dense(self.channels, name="offset", **projection)
 
     def call(self, inputs, condition=None, training=False, truncation=None):
         if condition is None:

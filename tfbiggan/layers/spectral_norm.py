@@ -74,33 +74,49 @@ def _upsample_conv3x3(x, kernel):
     return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
 
 
-class _SpectralNormKernelMixin:
-    """Holds ``u`` and turns the raw kernel into W / sigma.
+class _KernelLayer(keras.layers.Layer):
+    """A layer with a BigGAN kernel: orthogonal initialisation, created with
+    ``autocast=False`` so that it stays float32 under a mixed-precision policy
+    (and spectral norm, where there is one, is computed in float32)."""
 
-    The raw kernel is created with ``autocast=False`` so that sigma is always
-    computed in float32, even under a mixed-precision policy. With
-    ``spectral_norm=False`` the layer is the plain layer (no ``u``, the kernel
-    used as is): SNGAN's generator and WGAN's clipped critic have no spectral
-    norm.
-    """
+    def _init_kernel(self, use_bias, kernel_initializer):
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(
+            kernel_initializer or FastOrthogonal())
 
-    def _init_sn(self, power_iterations, sn_epsilon, spectral_norm):
+    def _build_kernel(self, shape):
+        self.kernel = self.add_weight(name="kernel", shape=shape,
+                                      initializer=self.kernel_initializer, autocast=False)
+        self.bias = (self.add_weight(name="bias", shape=(shape[-1],), initializer="zeros")
+                     if self.use_bias else None)
+
+    def call_kernel(self, training=False):
+        """The float32 kernel a call uses (here the raw kernel)."""
+        del training
+        return tf.convert_to_tensor(self.kernel.value)
+
+    def _kernel_config(self):
+        return dict(use_bias=self.use_bias,
+                    kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
+
+
+class _SpectralNorm:
+    """Holds ``u`` and turns the raw kernel into W / sigma: mixed into a
+    ``_KernelLayer`` (``SNDense``, ``SNConv2D``)."""
+
+    def _init_sn(self, power_iterations, sn_epsilon):
         if power_iterations < 1:
             raise ValueError(
                 f"power_iterations must be >= 1, got {power_iterations}.")
         self.power_iterations = int(power_iterations)
         self.sn_epsilon = float(sn_epsilon)
-        self.spectral_norm = bool(spectral_norm)
         # Set only inside folded_spectral_norm(): a constant W / sigma.
         self._folded_kernel = None
 
     def _sn_config(self):
-        return dict(power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon,
-                    spectral_norm=self.spectral_norm)
+        return dict(power_iterations=self.power_iterations, sn_epsilon=self.sn_epsilon)
 
     def _build_u(self, out_dim):
-        if not self.spectral_norm:
-            return
         # u must stay identical on every replica: all replicas compute the same
         # update from the same W and u, and only the first replica's is kept.
         self.sn_u = self.add_weight(
@@ -114,8 +130,6 @@ class _SpectralNormKernelMixin:
 
     def sigma(self):
         """Current sigma estimate from the stored u, without updating it."""
-        if not self.spectral_norm:
-            raise ValueError(f"{self.name} has no spectral norm (spectral_norm=False).")
         sigma, _ = power_iteration(self._kernel_matrix(), self.sn_u.value,
                                    1, self.sn_epsilon)
         return sigma
@@ -125,8 +139,6 @@ class _SpectralNormKernelMixin:
         if self._folded_kernel is not None:
             return self._folded_kernel
         kernel = tf.convert_to_tensor(self.kernel.value)
-        if not self.spectral_norm:
-            return kernel
         matrix = tf.reshape(kernel, [-1, kernel.shape[-1]])
         iters = self.power_iterations if training else 1
         sigma, u = power_iteration(matrix, self.sn_u.value, iters, self.sn_epsilon)
@@ -136,42 +148,32 @@ class _SpectralNormKernelMixin:
         # projection), where W / sigma would be 0 / 0 = NaN.
         return kernel / tf.maximum(sigma, self.sn_epsilon)
 
+    def call_kernel(self, training=False):
+        return self.normalized_kernel(training)
+
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
-    """Spectrally normalised dense layer.
+class Dense(_KernelLayer):
+    """BigGAN's dense layer without spectral norm (SNGAN's generator, WGAN's
+    clipped critic); ``SNDense`` is the same with it.
 
     Args:
       units: output width.
-      use_bias: add a bias after the normalised matmul.
-      power_iterations: power iterations per training call (paper: 1).
-      sn_epsilon: floor on vector norms in the power iteration.
-      spectral_norm: False makes it a plain dense layer.
+      use_bias: add a bias after the matmul.
 
     Input [..., in]; output [..., units].
     """
 
-    def __init__(self, units, use_bias=True, power_iterations=1, sn_epsilon=1e-4,
-                 kernel_initializer=None, spectral_norm=True, **kwargs):
+    def __init__(self, units, use_bias=True, kernel_initializer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = int(units)
-        self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or FastOrthogonal())
-        self._init_sn(power_iterations, sn_epsilon, spectral_norm)
+        self._init_kernel(use_bias, kernel_initializer)
 
     def build(self, input_shape):
-        in_dim = int(input_shape[-1])
-        self.kernel = self.add_weight(
-            name="kernel", shape=(in_dim, self.units),
-            initializer=self.kernel_initializer, autocast=False)
-        self.bias = (self.add_weight(name="bias", shape=(self.units,),
-                                     initializer="zeros")
-                     if self.use_bias else None)
-        self._build_u(self.units)
+        self._build_kernel((int(input_shape[-1]), self.units))
 
     def call(self, inputs, training=False):
-        kernel = tf.cast(self.normalized_kernel(training), inputs.dtype)
+        kernel = tf.cast(self.call_kernel(training), inputs.dtype)
         out = tf.matmul(inputs, kernel) if inputs.shape.rank == 2 else tf.tensordot(
             inputs, kernel, axes=1)
         if self.bias is not None:
@@ -183,21 +185,43 @@ class SNDense(_SpectralNormKernelMixin, keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, use_bias=self.use_bias,
-                      **self._sn_config(),
-                      kernel_initializer=keras.initializers.serialize(
-                          self.kernel_initializer))
+        config.update(units=self.units, **self._kernel_config())
         return config
 
 
 @keras.saving.register_keras_serializable(package="tfbiggan")
-class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
-    """Spectrally normalised 2-D convolution, NHWC, stride 1, 'same' padding.
+class SNDense(_SpectralNorm, Dense):
+    """Spectrally normalised dense layer (Miyato et al. 2018).
+
+    Args:
+      units, use_bias, kernel_initializer: as ``Dense``.
+      power_iterations: power iterations per training call (paper: 1).
+      sn_epsilon: floor on vector norms in the power iteration.
+    """
+
+    def __init__(self, units, use_bias=True, power_iterations=1, sn_epsilon=1e-4,
+                 kernel_initializer=None, **kwargs):
+        super().__init__(units, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         **kwargs)
+        self._init_sn(power_iterations, sn_epsilon)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._build_u(self.units)
+
+    def get_config(self):
+        return {**super().get_config(), **self._sn_config()}
+
+
+@keras.saving.register_keras_serializable(package="tfbiggan")
+class Conv2D(_KernelLayer):
+    """BigGAN's 2-D convolution without spectral norm, NHWC, stride 1, 'same'
+    padding; ``SNConv2D`` is the same with it.
 
     Input [batch, H, W, in]; output [batch, H, W, filters], or
     [batch, 2H, 2W, filters] with ``upsample=True``.
 
-    Call options (both leave W / sigma computed from the whole kernel):
+    Call options:
       upsample: nearest x2 upsampling of the input, fused with the conv. A 1x1
         conv runs at the low resolution and is upsampled after; a 3x3 conv runs
         as four 2x2 "phase" convs on the low-resolution input, interleaved by
@@ -208,30 +232,20 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
     computation instead, e.g. to count the architecture's nominal FLOPs.
     """
 
-    def __init__(self, filters, kernel_size=3, use_bias=True, power_iterations=1,
-                 sn_epsilon=1e-4, kernel_initializer=None, spectral_norm=True, **kwargs):
+    def __init__(self, filters, kernel_size=3, use_bias=True, kernel_initializer=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
-        self.use_bias = use_bias
-        self.kernel_initializer = keras.initializers.get(
-            kernel_initializer or FastOrthogonal())
-        self._init_sn(power_iterations, sn_epsilon, spectral_norm)
+        self._init_kernel(use_bias, kernel_initializer)
         self.fused_ops = True
 
     def build(self, input_shape):
-        in_dim = int(input_shape[-1])
         k = self.kernel_size
-        self.kernel = self.add_weight(
-            name="kernel", shape=(k, k, in_dim, self.filters),
-            initializer=self.kernel_initializer, autocast=False)
-        self.bias = (self.add_weight(name="bias", shape=(self.filters,),
-                                     initializer="zeros")
-                     if self.use_bias else None)
-        self._build_u(self.filters)
+        self._build_kernel((k, k, int(input_shape[-1]), self.filters))
 
     def call(self, inputs, training=False, upsample=False, channels=None):
-        kernel = tf.cast(self.normalized_kernel(training), inputs.dtype)
+        kernel = tf.cast(self.call_kernel(training), inputs.dtype)
         bias = None if self.bias is None else tf.cast(self.bias, inputs.dtype)
         if not self.fused_ops:
             x = upsample2x(inputs) if upsample else inputs
@@ -275,17 +289,55 @@ class SNConv2D(_SpectralNormKernelMixin, keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(filters=self.filters, kernel_size=self.kernel_size,
-                      use_bias=self.use_bias,
-                      **self._sn_config(),
-                      kernel_initializer=keras.initializers.serialize(
-                          self.kernel_initializer))
+                      **self._kernel_config())
         return config
+
+
+@keras.saving.register_keras_serializable(package="tfbiggan")
+class SNConv2D(_SpectralNorm, Conv2D):
+    """Spectrally normalised ``Conv2D`` (W / sigma computed from the whole
+    kernel, whatever the call options).
+
+    Args:
+      filters, kernel_size, use_bias, kernel_initializer: as ``Conv2D``.
+      power_iterations, sn_epsilon: as ``SNDense``.
+    """
+
+    def __init__(self, filters, kernel_size=3, use_bias=True, power_iterations=1,
+                 sn_epsilon=1e-4, kernel_initializer=None, **kwargs):
+        super().__init__(filters, kernel_size, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer, **kwargs)
+        self._init_sn(power_iterations, sn_epsilon)
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._build_u(self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), **self._sn_config()}
+
+
+def dense(units, spectral_norm=True, power_iterations=1, sn_epsilon=1e-4, **kwargs):
+    """``SNDense`` when ``spectral_norm``, else ``Dense`` (same other arguments)."""
+    if spectral_norm:
+        return SNDense(units, power_iterations=power_iterations, sn_epsilon=sn_epsilon,
+                       **kwargs)
+    return Dense(units, **kwargs)
+
+
+def conv2d(filters, kernel_size=3, spectral_norm=True, power_iterations=1, sn_epsilon=1e-4,
+           **kwargs):
+    """``SNConv2D`` when ``spectral_norm``, else ``Conv2D`` (same other arguments)."""
+    if spectral_norm:
+        return SNConv2D(filters, kernel_size, power_iterations=power_iterations,
+                        sn_epsilon=sn_epsilon, **kwargs)
+    return Conv2D(filters, kernel_size, **kwargs)
 
 
 def spectral_norm_layers(model):
     """All SNDense / SNConv2D layers inside ``model``, in creation order."""
     return [layer for layer in model._flatten_layers(include_self=False)
-            if isinstance(layer, _SpectralNormKernelMixin)]
+            if isinstance(layer, _SpectralNorm)]
 
 
 @contextlib.contextmanager

@@ -12,15 +12,16 @@ such as the spectral-norm power iteration on the kernels drops out.
 ``nominal=True`` counts the architecture as published (upsample, then a 3x3
 conv; all ``ch`` head channels), the convention of the reference numbers.
 ``nominal=False`` counts what the library actually executes, which is less:
-SNConv2D fuses nearest upsampling into its conv and BigGAN-deep's head only
-computes the 3 channels it keeps (see ``SNConv2D.fused_ops``).
+The convolutions (``Conv2D``, and ``SNConv2D`` on it) fuse nearest upsampling
+into the conv, and BigGAN-deep's head only computes the 3 channels it keeps
+(see ``Conv2D.fused_ops``).
 """
 import contextlib
 
 import numpy as np
 import tensorflow as tf
 
-from tfbiggan.layers import SNConv2D
+from tfbiggan.layers import Conv2D
 
 _BATCH_MATMULS = ("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
 
@@ -104,9 +105,9 @@ def function_flops(fn, *specs):
 
 @contextlib.contextmanager
 def reference_ops(model):
-    """Within this context every SNConv2D of ``model`` runs unfused."""
+    """Within this context every convolution of ``model`` runs unfused."""
     convs = [layer for layer in model._flatten_layers(include_self=False)  # pylint: disable=protected-access
-             if isinstance(layer, SNConv2D)]
+             if isinstance(layer, Conv2D)]
     saved = [conv.fused_ops for conv in convs]
     for conv in convs:
         conv.fused_ops = False

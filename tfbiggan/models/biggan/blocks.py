@@ -7,7 +7,7 @@ conditional batch norm; they also take ``truncation`` (None, or a scalar in
 import keras
 import tensorflow as tf
 
-from tfbiggan.layers import ConditionalBatchNorm, SNConv2D
+from tfbiggan.layers import ConditionalBatchNorm, conv2d
 from tfbiggan.layers.resampling import downsample2x, upsample2x
 
 
@@ -36,9 +36,9 @@ class _Block(keras.layers.Layer):
             spectral_norm if condition_spectral_norm is None else condition_spectral_norm)
 
     def _conv(self, filters, kernel_size, name):
-        return SNConv2D(filters, kernel_size, power_iterations=self.power_iterations,
-                        sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm,
-                        name=name, dtype=self.dtype_policy)
+        return conv2d(filters, kernel_size, power_iterations=self.power_iterations,
+                      sn_epsilon=self.sn_epsilon, spectral_norm=self.spectral_norm,
+                      name=name, dtype=self.dtype_policy)
 
     def _cbn(self, name):
         return ConditionalBatchNorm(epsilon=self.bn_epsilon,

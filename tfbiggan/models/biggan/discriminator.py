@@ -18,7 +18,7 @@ import keras
 import tensorflow as tf
 
 from tfbiggan.layers import (MinibatchDiscrimination, MinibatchStddev, SelfAttention,
-                             SNConv2D, SNDense)
+                             conv2d, dense)
 from tfbiggan.models.biggan.blocks import DBlock, DBlockDeep
 from tfbiggan.models.base import ConfiguredModel
 from tfbiggan.models.biggan.config import D_BLOCKS, D_DEEP_STAGES, as_config
@@ -38,7 +38,7 @@ class Discriminator(ConfiguredModel):
         resolution = cfg.resolution
         if cfg.is_deep:
             ins, outs, downs = D_DEEP_STAGES[cfg.resolution]
-            self.stem = SNConv2D(ins[0] * cfg.d_ch, 3, name="stem", **sn)
+            self.stem = conv2d(ins[0] * cfg.d_ch, 3, name="stem", **sn)
             for stage, (i, o, down) in enumerate(zip(ins, outs, downs)):
                 for depth in range(2):
                     cin = (i if depth == 0 else o) * cfg.d_ch
@@ -72,9 +72,9 @@ class Discriminator(ConfiguredModel):
                 cfg.d_minibatch_kernels, cfg.d_minibatch_kernel_dim, name="minibatch",
                 dtype=self.dtype_policy)
             features += cfg.d_minibatch_kernels
-        self.linear = SNDense(1, name="linear", **sn)
+        self.linear = dense(1, name="linear", **sn)
         # With one class the projection would only repeat `linear`.
-        self.embed = (SNDense(features, use_bias=False, name="embed", **sn)
+        self.embed = (dense(features, use_bias=False, name="embed", **sn)
                       if cfg.num_classes > 1 else None)
 
     def example_inputs(self):

@@ -22,8 +22,8 @@ import keras
 import tensorflow as tf
 
 from tfbiggan.errors import InputError
-from tfbiggan.layers import (ConditionalBatchNorm, SelfAttention, SNConv2D, SNDense,
-                             StandingBatchNorm)
+from tfbiggan.layers import (ConditionalBatchNorm, SelfAttention, StandingBatchNorm,
+                             conv2d, dense)
 from tfbiggan.layers.initializers import FastOrthogonal
 from tfbiggan.models.base import ConfiguredModel
 from tfbiggan.models.biggan.blocks import GBlock, GBlockDeep
@@ -57,7 +57,7 @@ class Generator(ConfiguredModel):
             cfg.embed_dim, use_bias=False, kernel_initializer=FastOrthogonal(),
             name="shared_embedding", dtype=self.dtype_policy)
             if cfg.g_shared_embedding else None)
-        self.linear = SNDense(4 * 4 * in_mults[0] * cfg.g_ch, name="linear", **sn)
+        self.linear = dense(4 * 4 * in_mults[0] * cfg.g_ch, name="linear", **sn)
 
         block_args = dict(bn_epsilon=cfg.bn_epsilon, bn_momentum=cfg.bn_momentum,
                           condition_spectral_norm=cfg.g_spectral_norm
@@ -85,7 +85,7 @@ class Generator(ConfiguredModel):
         self.out_bn = StandingBatchNorm(epsilon=cfg.bn_epsilon, momentum=cfg.bn_momentum,
                                         name="out_bn", dtype=self.dtype_policy)
         # BigGAN-deep convolves to all channels and keeps the first three.
-        self.out_conv = SNConv2D(self.out_channels if cfg.is_deep else 3, 3,
+        self.out_conv = conv2d(self.out_channels if cfg.is_deep else 3, 3,
                                  name="out_conv", **sn)
         self.standing_ready = self.add_weight(
             name="standing_ready", shape=(), initializer="zeros", trainable=False,
