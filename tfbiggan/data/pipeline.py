@@ -48,6 +48,24 @@ class DataSpec:
         False, "--dataset=folder: train on the readable images when some cannot be "
                "decoded (default: stop before training).")
 
+    def validate(self, need):
+        """Checks the spec by itself: ``need(ok, message)`` raises on a bad one."""
+        need(self.name in DATASETS,
+             f"--dataset={self.name!r}: choose one of {', '.join(DATASETS)}.")
+        need(self.name != "folder" or self.folder,
+             "--dataset=folder needs --folder=<directory of class sub-folders>.")
+        need(self.name == "folder" or not self.folder,
+             f"--folder={self.folder} is read only with --dataset=folder (got "
+             f"--dataset={self.name}); pass --dataset=folder, or leave --folder out.")
+        need(self.name == "folder" or not self.skip_bad_images,
+             "--skip_bad_images applies to --dataset=folder only.")
+        need(self.name == "imagenet2012" or not self.manual_dir,
+             f"--manual_dir holds the ILSVRC2012 tars of --dataset=imagenet2012 (got "
+             f"--dataset={self.name}); leave it out.")
+        need(self.shuffle_buffer >= 1,
+             f"--shuffle_buffer must be >= 1 (examples held for shuffling), got "
+             f"{self.shuffle_buffer}.")
+
 
 def center_crop_resize(image, resolution):
     """BigGAN preprocessing of one image.

@@ -14,7 +14,7 @@ import dataclasses
 import math
 from typing import Optional
 
-from tfbiggan.data.pipeline import DATASETS, DataSpec
+from tfbiggan.data.pipeline import DataSpec
 from tfbiggan.errors import InputError
 from tfbiggan.evaluate.scoring import MIN_EVAL_SAMPLES
 from tfbiggan.families import FAMILIES
@@ -192,7 +192,7 @@ class TrainConfig:
              f"--precision={self.precision!r}: choose one of {', '.join(PRECISIONS)}.")
         need(self.loss in LOSSES,
              f"--loss={self.loss!r}: choose one of {', '.join(sorted(LOSSES))}.")
-        self._validate_data(need)
+        self.data.validate(need)
         for name in ("batch_size", "num_accumulations", "d_steps",
                      "grid_columns", "grid_rows", "standing_batch_size",
                      "keep_checkpoints") + (
@@ -221,24 +221,6 @@ class TrainConfig:
              "--precision=float16 is not supported on TPU; use bfloat16.")
         self._validate_family(need)
         self.check_replicas(1)
-
-    def _validate_data(self, need):
-        data = self.data
-        need(data.name in DATASETS,
-             f"--dataset={data.name!r}: choose one of {', '.join(DATASETS)}.")
-        need(data.name != "folder" or data.folder,
-             "--dataset=folder needs --folder=<directory of class sub-folders>.")
-        need(data.name == "folder" or not data.folder,
-             f"--folder={data.folder} is read only with --dataset=folder (got "
-             f"--dataset={data.name}); pass --dataset=folder, or leave --folder out.")
-        need(data.name == "folder" or not data.skip_bad_images,
-             "--skip_bad_images applies to --dataset=folder only.")
-        need(data.name == "imagenet2012" or not data.manual_dir,
-             f"--manual_dir holds the ILSVRC2012 tars of --dataset=imagenet2012 (got "
-             f"--dataset={data.name}); leave it out.")
-        need(data.shuffle_buffer >= 1,
-             f"--shuffle_buffer must be >= 1 (examples held for shuffling), got "
-             f"{data.shuffle_buffer}.")
 
     def _validate_optimisation(self, need):
         for name in ("g_lr", "d_lr"):
