@@ -18,12 +18,13 @@ from hub_export.export import export
 from hub_export.interface import ExportInterface
 from hub_export.source import run_source
 from tfbiggan.families import FAMILIES, Family
+from tfbiggan.models.base import ConfiguredModel, FrozenConfig
 from tfbiggan.train.main import COMMAND, run
 from tfbiggan.train.trainer_base import TrainerBase
 
 
 @dataclasses.dataclass(frozen=True)
-class DCGANConfig:
+class DCGANConfig(FrozenConfig):
     """A small conditional DCGAN (Radford et al. 2016).
 
     Attributes:
@@ -39,33 +40,20 @@ class DCGANConfig:
     z_dim: int = 16
     ch: int = 8
 
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
 
-    def to_dict(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values):
-        return cls(**values)
-
-
-class DCGANGenerator(keras.Model):
+class DCGANGenerator(ConfiguredModel):
     """G(z [B, z_dim], y [B, classes]) -> images [B, 32, 32, 3] in [-1, 1]."""
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
+        super().__init__(config, **kwargs)
         # Named layers: the EMA copy's variables pair up with G's by path.
         self.project = keras.layers.Dense(4 * 4 * config.ch * 4, name="project")
         self.ups = [keras.layers.Conv2DTranspose(config.ch * m, 4, 2, "same", name=f"up{i}")
                     for i, m in enumerate((2, 1, 1))]
         self.out = keras.layers.Conv2D(3, 3, padding="same", activation="tanh", name="out")
 
-    def build(self, input_shape=None):
-        if not self.built:
-            self.call(tf.zeros([1, self.config.z_dim]), tf.zeros([1, self.config.num_classes]))
-            self.built = True
+    def example_inputs(self):
+        return (tf.zeros([1, self.config.z_dim]), tf.zeros([1, self.config.num_classes])), {}
 
     def call(self, z, y, training=False):
         x = tf.reshape(self.project(tf.concat([z, y], 1)), [-1, 4, 4, self.config.ch * 4])
@@ -77,22 +65,19 @@ class DCGANGenerator(keras.Model):
         return {**super().get_config(), "config": self.config.to_dict()}
 
 
-class DCGANDiscriminator(keras.Model):
+class DCGANDiscriminator(ConfiguredModel):
     """D(images [B, 32, 32, 3], y [B, classes]) -> logits [B] (projection)."""
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
-        self.config = config
+        super().__init__(config, **kwargs)
         self.convs = [keras.layers.Conv2D(config.ch * m, 4, 2, "same", name=f"conv{i}")
                       for i, m in enumerate((1, 2, 4))]
         self.linear = keras.layers.Dense(1, name="linear")
         self.embed = keras.layers.Dense(config.ch * 4, use_bias=False, name="embed")
 
-    def build(self, input_shape=None):
-        if not self.built:
-            r = self.config.resolution
-            self.call(tf.zeros([1, r, r, 3]), tf.zeros([1, self.config.num_classes]))
-            self.built = True
+    def example_inputs(self):
+        r = self.config.resolution
+        return (tf.zeros([1, r, r, 3]), tf.zeros([1, self.config.num_classes])), {}
 
     def call(self, images, y, training=False):
         x = images

@@ -152,9 +152,10 @@ def config_from_flags(fv):
     model = _model_from_flags(fv, family)
     schedule_class = family.load_schedule()
     own = {name for name, _, _ in _setting_fields(schedule_class)}
-    foreign = sorted(n for n in _schedule_fields() if n not in own and fv[n].present)
+    schedule_fields = _schedule_fields()
+    foreign = sorted(n for n in schedule_fields if n not in own and fv[n].present)
     if foreign:
-        owners = "/".join(f.title for f in _schedule_fields()[foreign[0]][2])
+        owners = "/".join(f.title for f in schedule_fields[foreign[0]][2])
         raise ConfigError(f"--{foreign[0]} is a {owners} setting; it does not apply to "
                           f"preset {fv.preset!r} ({family.title}).")
     values = _values(fv, TrainConfig)

@@ -97,7 +97,6 @@ class ProGANTrainer(TrainerBase):
         super().__init__(config, strategy, log)
         self.schedule = config.schedule.growth_schedule(config)
         self.unit = config.micro_batch()
-        self.local_batch = self.unit // self.num_replicas  # of one data unit
         self.loss = get_loss(config.loss)
         with strategy.scope():
             self.images_shown = tf.Variable(0, dtype=tf.int64, trainable=False,
@@ -286,8 +285,7 @@ class ProGANTrainer(TrainerBase):
 
     def _sample_at(self, z, y, level, alpha):
         return self.sample_in_chunks(
-            lambda zc, yc: self.ema_generator(zc, yc, level=level, alpha=alpha), z, y,
-            self.local_batch)
+            lambda zc, yc: self.ema_generator(zc, yc, level=level, alpha=alpha), z, y)
 
     def level_resolution(self, level):
         return self.config.model.level_resolution(level)

@@ -29,18 +29,10 @@ from tfbiggan.train.trainer_base import TrainerBase
 
 class Trainer(TrainerBase):
     """BigGAN's objectives and compiled training iteration, on TrainerBase's
-    models, optimizers and EMA.
-
-    Args:
-      config: a TrainConfig (its batch checked here against the strategy's
-        replicas).
-      strategy: any tf.distribute.Strategy.
-      log: callable(str) for console lines (default print).
-    """
+    models, optimizers and EMA (arguments as TrainerBase's)."""
 
     def __init__(self, config, strategy, log=None):
         super().__init__(config, strategy, log)
-        self.local_batch = config.micro_batch() // self.num_replicas
         self._build()
         self._iteration_fn = tf.function(self._iteration)
 

@@ -62,6 +62,8 @@ class TrainerBase:
         self.family = config.family
         self.strategy = strategy
         self.num_replicas = strategy.num_replicas_in_sync
+        # Each replica's share of one micro-batch (the data's unit).
+        self.local_batch = config.micro_batch() // self.num_replicas
         self.log = log or (lambda message: print(message, flush=True))
         self.uses_standing_stats = self.family.uses_standing_stats
         policy = keras.DTypePolicy(POLICIES[config.precision])
@@ -106,11 +108,10 @@ class TrainerBase:
                 mean, value, axis=None) * weight
         return into
 
-    def sample_in_chunks(self, generate, z, y, chunk=None):
-        """numpy images of ``generate(z, y)`` in chunks of ``chunk`` rows
-        (default the per-replica batch, which fits on one device by
-        construction)."""
-        return in_chunks(generate, z, y, chunk or self.config.micro_batch() // self.num_replicas)
+    def sample_in_chunks(self, generate, z, y):
+        """numpy images of ``generate(z, y)`` in chunks of the per-replica
+        batch, which fits on one device by construction."""
+        return in_chunks(generate, z, y, self.local_batch)
 
     # --- the interface TrainingRun uses --------------------------------------
 
